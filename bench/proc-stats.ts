@@ -1,0 +1,81 @@
+// CPU time and memory of a party's processes, read from /proc (Linux only).
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+
+/** Clock ticks per second for utime/stime (`getconf CLK_TCK`, almost always 100). */
+const CLK_TCK = ((): number => {
+  try { return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100 } catch { return 100 }
+})()
+
+/** A pid and every live descendant (nginx's workers; node's own helpers are threads, already counted). */
+export function processTree (pid: number): number[] {
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) {
+    const p = out[i]!
+    let tasks: string[]
+    try { tasks = readdirSync(`/proc/${p}/task`) } catch { continue }
+    for (const t of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ')) {
+          if (c.trim() !== '') out.push(Number(c))
+        }
+      } catch {}
+    }
+  }
+  return out
+}
+
+/** utime + stime (and those of reaped children) of one process, in milliseconds. */
+function cpuMsOf (pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the parenthesised command name, which may itself contain spaces.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
+    return ticks * 1000 / CLK_TCK
+  } catch {
+    return 0
+  }
+}
+
+/** CPU milliseconds used so far by the process tree rooted at pid. */
+export function cpuMs (pid: number): number {
+  let sum = 0
+  for (const p of processTree(pid)) sum += cpuMsOf(p)
+  return sum
+}
+
+function statusKb (pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m === null ? 0 : Number(m[1])
+  } catch {
+    return 0
+  }
+}
+
+export interface Memory { rssMb: number, peakMb: number }
+
+/** Current RSS and peak RSS (VmHWM, since the last resetPeak) of the tree, in MiB. */
+export function memory (pid: number): Memory {
+  let rss = 0
+  let peak = 0
+  for (const p of processTree(pid)) {
+    rss += statusKb(p, 'VmRSS')
+    peak += statusKb(p, 'VmHWM')
+  }
+  return { rssMb: rss / 1024, peakMb: peak / 1024 }
+}
+
+/**
+ * Reset VmHWM to the current RSS (`echo 5 > /proc/PID/clear_refs`, Linux ≥ 4.0), so the next
+ * memory() reports the peak of one measurement, not of the process's whole life.
+ * Returns false when not permitted; the peak then covers the process's life so far.
+ */
+export function resetPeak (pid: number): boolean {
+  let ok = true
+  for (const p of processTree(pid)) {
+    try { writeFileSync(`/proc/${p}/clear_refs`, '5') } catch { ok = false }
+  }
+  return ok
+}

@@ -1,0 +1,116 @@
+// `npm run bench`: start every party, check their bytes, time the matrix with targets interleaved, report.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { parsePlan, USAGE, UsageError, type Plan } from './args.js'
+import { compileParties, REPO_ROOT } from './compile.js'
+import { runCell } from './load.js'
+import { aggregate, formatRatioLines, formatTable, ratios, type Sample } from './report.js'
+import { findNginx, startBackend, startTarget, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
+import { verifyBodies } from './verify.js'
+
+const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+
+/** CPU sets per party for each --pin layout; the load generator is this process. */
+const LAYOUTS = {
+  none: { load: null, backend: null, proxy: null },
+  split: { load: '0', backend: '0', proxy: '1' },
+} as const
+
+async function main (): Promise<void> {
+  let plan: Plan | 'help'
+  try {
+    plan = parsePlan(process.argv.slice(2))
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      log(`bench: ${(err as Error).message}\n${USAGE}`)
+      process.exit(2)
+    }
+    throw err
+  }
+  if (plan === 'help') { console.log(USAGE); return }
+
+  const started = Date.now()
+  const targets = plan.targets.filter((t) => {
+    if (t === 'uproxy' && !existsSync(UPROXY_CLI)) { log(`bench: skipping uproxy: ${UPROXY_CLI} not found (run npm run build)`); return false }
+    if (t === 'nginx' && findNginx() === null) { log('bench: skipping nginx: not installed'); return false }
+    return true
+  })
+  const layout = LAYOUTS[plan.pin]
+  if (layout.load !== null) execFileSync('taskset', ['-a', '-p', '-c', layout.load, String(process.pid)], { stdio: 'ignore' })
+  const spawnFor = (cpus: string | null): SpawnOptions => ({ cpus, nodeFlags: plan.nodeFlags })
+
+  compileParties()
+  const parties: Party[] = []
+  const stopAll = async (): Promise<void> => { await Promise.all(parties.map((p) => p.stop())) }
+  process.once('SIGINT', () => { void stopAll().then(() => process.exit(130)) })
+
+  try {
+    const backend = await startBackend(spawnFor(layout.backend))
+    parties.push(backend)
+    log(`bench: backend ${backend.url.origin} (pid ${backend.pid})`)
+    const running: Party[] = []
+    for (const name of targets) {
+      const p = await startTarget(name, backend, spawnFor(layout.proxy))
+      if (p.pid !== backend.pid) parties.push(p)
+      running.push(p)
+      log(`bench: ${name} ${p.url.origin} (pid ${p.pid})`)
+    }
+
+    for (const p of running) await verifyBodies(p, plan.workloads)
+    log(`bench: bodies byte-identical through ${running.map((p) => p.name).join(', ')} for ${plan.workloads.map((w) => w.name).join(', ')}`)
+
+    const samples: Sample[] = []
+    const cellsPerRound = plan.workloads.length * plan.concurrency.length * running.length
+    let cellIndex = 0
+    for (let round = 0; round < plan.rounds; round++) {
+      for (const workload of plan.workloads) {
+        for (const concurrency of plan.concurrency) {
+          // Rotate the order each time so that no target always runs first (or right after the same one).
+          const order = running.map((_, i) => running[(i + round + cellIndex) % running.length]!)
+          for (const target of order) {
+            const r = await runCell(target, workload, concurrency, { client: plan.client, timeMs: plan.timeMs, warmupMs: plan.warmupMs, backend })
+            samples.push({ ...r, workload: workload.name, concurrency, target: target.name as TargetName, round })
+            log(`round ${round + 1}/${plan.rounds} ${workload.name} c=${concurrency} ${target.name}: ` +
+              `${r.rps.toFixed(0)} req/s, p99 ${r.p99_ms.toFixed(2)} ms, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req, ` +
+              `RSS ${r.rss_mb.toFixed(0)} MB (load ${r.load_cpu_us_per_req.toFixed(1)} µs/req)`)
+          }
+          cellIndex++
+        }
+      }
+      log(`bench: round ${round + 1} done (${cellsPerRound} cells), ${((Date.now() - started) / 1000).toFixed(0)} s so far`)
+    }
+    await stopAll()
+
+    const rows = aggregate(samples)
+    const rs = [...ratios(samples, 'uproxy', 'node-http'), ...ratios(samples, 'uproxy', 'direct'), ...ratios(samples, 'nginx', 'node-http')]
+    const out = plan.out ?? join(REPO_ROOT, 'bench', 'results.json')
+    writeFileSync(out, JSON.stringify(rows, null, 2) + '\n')
+
+    console.log(machineLine(plan))
+    console.log('')
+    console.log(formatTable(rows))
+    console.log('')
+    console.log('ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means uproxy spends less):')
+    for (const line of formatRatioLines(rs, plan.workloads.map((w) => w.name))) console.log(line)
+    log(`bench: wrote ${out}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
+  } finally {
+    await stopAll()
+  }
+}
+
+function machineLine (plan: Plan): string {
+  const model = cpus()[0]?.model ?? 'unknown CPU'
+  let nproc = String(cpus().length)
+  try { nproc = execFileSync('nproc', { encoding: 'utf8' }).trim() } catch {}
+  const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version
+  return `uproxy ${version} · node ${process.version} · nproc ${nproc} · ${model} · ` +
+    `${plan.rounds} round(s) × ${plan.timeMs} ms per cell · client ${plan.client} · pin ${plan.pin}` +
+    (plan.nodeFlags.length > 0 ? ` · node flags ${plan.nodeFlags.join(' ')}` : '')
+}
+
+main().catch((err: unknown) => {
+  log(`bench: ${err instanceof Error ? err.message : String(err)}`)
+  process.exitCode = 1
+})

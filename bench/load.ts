@@ -1,7 +1,8 @@
 // One measurement cell: a tinybench task firing batches of concurrent requests at one target.
 import { Bench } from 'tinybench'
 import { openSenders, type ClientKind } from './load-clients.js'
-import { cpuMs, memory, resetPeak } from './proc-stats.js'
+import { cpus } from 'node:os'
+import { cpuMs, machineBusyMs, memory, resetPeak } from './proc-stats.js'
 import type { Party } from './targets.js'
 import type { Workload } from './workloads.js'
 
@@ -31,6 +32,11 @@ export interface CellResult {
   /** RSS shortly after the timed run, and its peak over warmup + run (VmHWM after a reset). */
   rss_mb: number
   peak_rss_mb: number
+  /**
+   * CPU used by everything else on the machine during the timed run (other processes, and kernel
+   * softirq time not charged to any party), as a percentage of all CPUs. High values flag a noisy cell.
+   */
+  other_cpu_pct: number
   /** tinybench's own figures for the batch task. */
   batches: number
   batch_mean_ms: number
@@ -68,6 +74,7 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
   let t0 = 0; let t1 = 0
   let cpu0 = 0; let cpu1 = 0
   let bcpu0 = 0; let bcpu1 = 0
+  let busy0 = 0; let busy1 = 0
   let self0 = process.cpuUsage()
   let self1 = self0
 
@@ -93,11 +100,13 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
       self0 = process.cpuUsage()
       cpu0 = cpuMs(target.pid)
       bcpu0 = target.pid === opts.backend.pid ? cpu0 : cpuMs(opts.backend.pid)
+      busy0 = machineBusyMs()
       t0 = performance.now()
     },
     afterAll (mode) {
       if (mode !== 'run') return
       t1 = performance.now()
+      busy1 = machineBusyMs()
       cpu1 = cpuMs(target.pid)
       bcpu1 = target.pid === opts.backend.pid ? cpu1 : cpuMs(opts.backend.pid)
       self1 = process.cpuUsage(self0)
@@ -129,6 +138,8 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
     cpu_us_per_req: perReq(cpu1 - cpu0),
     backend_cpu_us_per_req: perReq(bcpu1 - bcpu0),
     load_cpu_us_per_req: (self1.user + self1.system) / requests,
+    other_cpu_pct: 100 * ((busy1 - busy0) - (cpu1 - cpu0) - (target.pid === opts.backend.pid ? 0 : bcpu1 - bcpu0) -
+      (self1.user + self1.system) / 1000) / (elapsed * cpus().length),
     rss_mb: mem.rssMb,
     peak_rss_mb: mem.peakMb,
     batches: task.runs,

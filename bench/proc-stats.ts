@@ -79,3 +79,10 @@ export function resetPeak (pid: number): boolean {
   }
   return ok
 }
+
+/** Busy CPU milliseconds of the whole machine so far (all CPUs: user, nice, system, irq, softirq, steal). */
+export function machineBusyMs (): number {
+  const f = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f
+  return (user + nice + system + irq + softirq + steal) * 1000 / CLK_TCK
+}

@@ -24,12 +24,14 @@ export interface Row {
   backend_cpu_us_per_req: number
   load_cpu_us_per_req: number
   bytes_per_s: number
+  /** Median share of all CPUs used by other processes and unattributed kernel work during the runs. */
+  other_cpu_pct: number
   /** min and max req/s over rounds, and (max − min) / median in percent. */
   rps_min: number
   rps_max: number
   rps_spread_pct: number
   rounds: number
-  samples: Array<Pick<CellResult, 'rps' | 'p50_ms' | 'p99_ms' | 'cpu_us_per_req' | 'rss_mb' | 'peak_rss_mb'>>
+  samples: Array<Pick<CellResult, 'rps' | 'p50_ms' | 'p99_ms' | 'cpu_us_per_req' | 'rss_mb' | 'peak_rss_mb' | 'other_cpu_pct'>>
 }
 
 export interface Ratio {
@@ -77,11 +79,12 @@ export function aggregate (samples: Sample[]): Row[] {
       backend_cpu_us_per_req: m((s) => s.backend_cpu_us_per_req),
       load_cpu_us_per_req: m((s) => s.load_cpu_us_per_req),
       bytes_per_s: m((s) => s.bytes_per_s),
+      other_cpu_pct: m((s) => s.other_cpu_pct),
       rps_min: Math.min(...rps),
       rps_max: Math.max(...rps),
       rps_spread_pct: 100 * (Math.max(...rps) - Math.min(...rps)) / med,
       rounds: g.length,
-      samples: g.map(({ rps, p50_ms, p99_ms, cpu_us_per_req, rss_mb, peak_rss_mb }) => ({ rps, p50_ms, p99_ms, cpu_us_per_req, rss_mb, peak_rss_mb })),
+      samples: g.map(({ rps, p50_ms, p99_ms, cpu_us_per_req, rss_mb, peak_rss_mb, other_cpu_pct }) => ({ rps, p50_ms, p99_ms, cpu_us_per_req, rss_mb, peak_rss_mb, other_cpu_pct })),
     }
   })
 }

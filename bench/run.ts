@@ -10,6 +10,8 @@ import { aggregate, formatRatioLines, formatTable, ratios, type Sample } from '.
 import { findNginx, startBackend, startTarget, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
 import { verifyBodies } from './verify.js'
 
+const WARMUP_CONCURRENCY = 32
+
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
 /** CPU sets per party for each --pin layout; the load generator is this process. */
@@ -61,6 +63,15 @@ async function main (): Promise<void> {
     for (const p of running) await verifyBodies(p, plan.workloads)
     log(`bench: bodies byte-identical through ${running.map((p) => p.name).join(', ')} for ${plan.workloads.map((w) => w.name).join(', ')}`)
 
+    // JIT warm-up for every party (and this load generator): the first second of a fresh node process
+    // runs slower code, which without this pass made round 1 read 20–30 % low for every target.
+    for (const target of running) {
+      for (const workload of plan.workloads) {
+        await runCell(target, workload, WARMUP_CONCURRENCY, { client: plan.client, timeMs: plan.quick ? 300 : 1000, warmupMs: 50, backend })
+      }
+      log(`bench: warmed up ${target.name}`)
+    }
+
     const samples: Sample[] = []
     const cellsPerRound = plan.workloads.length * plan.concurrency.length * running.length
     let cellIndex = 0
@@ -74,7 +85,7 @@ async function main (): Promise<void> {
             samples.push({ ...r, workload: workload.name, concurrency, target: target.name as TargetName, round })
             log(`round ${round + 1}/${plan.rounds} ${workload.name} c=${concurrency} ${target.name}: ` +
               `${r.rps.toFixed(0)} req/s, p99 ${r.p99_ms.toFixed(2)} ms, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req, ` +
-              `RSS ${r.rss_mb.toFixed(0)} MB (load ${r.load_cpu_us_per_req.toFixed(1)} µs/req)`)
+              `RSS ${r.rss_mb.toFixed(0)} MB (load ${r.load_cpu_us_per_req.toFixed(1)} µs/req, others ${Math.max(0, r.other_cpu_pct).toFixed(0)} % CPU)`)
           }
           cellIndex++
         }

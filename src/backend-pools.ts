@@ -1,0 +1,36 @@
+// One keep-alive undici Pool per backend origin, with the TLS settings for https:// backends.
+import { Pool } from 'undici'
+import type { Backend } from './backend-url.js'
+import type { ProxyConfig } from './config.js'
+
+/** The pools of every configured backend, made up front: the targets come only from configuration. */
+export class BackendPools {
+  private readonly pools = new Map<string, Pool>()
+
+  constructor(config: ProxyConfig) {
+    const connect = {
+      // certificate verification stays on unless the user asked otherwise, loudly (--insecure)
+      rejectUnauthorized: !config.insecure,
+      ...(config.ca ? { ca: [...config.ca] } : {}),
+    }
+    for (const backend of [config.backend, ...config.routes.map((route) => route.backend)]) {
+      if (this.pools.has(backend.origin)) continue
+      this.pools.set(backend.origin, new Pool(backend.origin, {
+        connect,
+        headersTimeout: config.timeoutMs,
+        // SSE and long polls stay idle for minutes: only the header wait is bounded
+        bodyTimeout: 0,
+      }))
+    }
+  }
+
+  /** The pool for a configured backend. */
+  get(backend: Backend): Pool {
+    return this.pools.get(backend.origin) as Pool
+  }
+
+  /** Closes every pool's connections, cutting whatever is still running. */
+  async destroy(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.destroy()))
+  }
+}

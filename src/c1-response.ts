@@ -1,0 +1,193 @@
+// C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
+import type { HttpResponse } from 'uWebSockets.js'
+import { accessLine, type Logs } from './access-log.js'
+import type { Backend } from './backend-url.js'
+import { describeError, gatewayStatus } from './gateway-errors.js'
+import type { InFlight } from './in-flight.js'
+import type { Refusal } from './request-framing.js'
+import { forEachC1Header } from './response-headers.js'
+
+/** What C1 copied out of the uWS HttpRequest, which is only valid inside the handler. */
+export interface C1Request {
+  readonly method: string
+  readonly url: string
+  readonly query: string
+  /** lowercase names and values, flat: [name, value, name, value, …] */
+  readonly headers: string[]
+  readonly clientAddress: string
+  readonly startedAt: number
+}
+
+/** C2 as its C1 sees it: what to stop when the client goes away, what to restart when it drains. */
+export interface C1Peer {
+  abort(): void
+  resume(): void
+}
+
+/** nginx's status for "the client closed the connection before the response was complete". */
+const CLIENT_CLOSED = 499
+
+export class C1 {
+  /** the backend exchange this response is fed by; set when C2 opens */
+  c2: C1Peer | undefined
+  /** the status line went out: from now on a failure can only close the connection */
+  headWritten = false
+  /** the response ended or the connection closed: `res` must not be touched again */
+  done = false
+  private status = 0
+  private bytes = 0
+  /** the backend's Content-Length, or -1 for a chunked response */
+  private total = -1
+  /** the part of a chunk that tryEnd could not write yet, and the write offset it started at */
+  private pending: Buffer | undefined
+  private pendingOffset = 0
+  private writableHooked = false
+
+  constructor(
+    readonly res: HttpResponse,
+    readonly request: C1Request,
+    readonly backend: Backend,
+    private readonly logs: Logs,
+    private readonly inFlight: InFlight<C1>,
+  ) {
+    // You MUST register onAborted before returning from the handler (uWS docs)
+    res.onAborted(() => this.onClientGone())
+    inFlight.add(this)
+  }
+
+  /** Copies the backend's status and headers; HEAD, 204 and 304 end here without a body. */
+  writeHead(status: number, message: string | undefined, headers: IncomingHttpHeaders): void {
+    if (this.done) return
+    this.status = status
+    this.headWritten = true
+    const res = this.res
+    const length = headers['content-length']
+    res.cork(() => {
+      res.writeStatus(`${status} ${message || STATUS_CODES[status] || 'Unknown'}`)
+      forEachC1Header(headers, (name, value) => void res.writeHeader(name, value))
+      if (this.request.method === 'HEAD' || status === 204 || status === 304) {
+        // endWithoutBody(n) would close the connection (uWS 20.30): write the length ourselves
+        if (length !== undefined && status !== 204 && status !== 304) res.writeHeader('content-length', length)
+        res.endWithoutBody()
+        this.finish(status)
+      } else if (length !== undefined) {
+        this.total = Number(length)
+        if (this.total === 0) {
+          res.end()
+          this.finish(status)
+        }
+      } else if (isEventStream(headers)) {
+        // uWS sends no head until the first body byte and cannot flush it alone (uWebSockets#1895);
+        // an SSE comment line is ignored by every EventSource and lets the client see the head now.
+        res.write(':\n')
+      }
+    })
+  }
+
+  /** Writes one backend chunk; false means C2 must pause until C1 drains (C1 resumes it). */
+  writeChunk(chunk: Buffer): boolean {
+    if (this.done) return true
+    this.bytes += chunk.length
+    let ok = true
+    this.res.cork(() => {
+      ok = this.total < 0 ? this.res.write(chunk) : this.tryEnd(chunk)
+    })
+    if (!ok) this.hookWritable()
+    return ok
+  }
+
+  /** The backend finished the body. */
+  end(): void {
+    if (this.done || this.pending) return
+    // tryEnd completes a known length by itself: ending short of it must never look complete
+    if (this.total >= 0) return this.close()
+    this.res.cork(() => void this.res.end())
+    this.finish(this.status)
+  }
+
+  /** C2 failed: answer 502/504 while nothing was sent, else close so the client sees a broken response. */
+  fail(err: Error): void {
+    if (this.done) return
+    const { method, url } = this.request
+    this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}`)
+    if (this.headWritten) return this.close()
+    const status = gatewayStatus(err)
+    this.res.cork(() => {
+      this.res.writeStatus(`${status} ${STATUS_CODES[status]}`).writeHeader('content-type', 'text/plain')
+      this.res.end(`${status} ${STATUS_CODES[status]}\n`)
+    })
+    this.finish(status)
+  }
+
+  /**
+   * Refuses a request that must never reach a backend, answering on the next turn: uWS
+   * drops the connection instead of serving a pipelined request while this one is pending,
+   * so bytes smuggled behind a bad head are never parsed as a request.
+   */
+  refuse(refusal: Refusal): void {
+    this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
+    setImmediate(() => {
+      if (this.done) return
+      const text = `${refusal.status} ${STATUS_CODES[refusal.status]}`
+      this.res.cork(() => void this.res.writeStatus(text).end(`${text}\n`, true))
+      this.finish(refusal.status)
+    })
+  }
+
+  /** Closes the client connection at once (uWS then runs onAborted, which is a no-op by now). */
+  close(): void {
+    if (this.done) return
+    this.finish(this.status || CLIENT_CLOSED)
+    this.c2?.abort()
+    this.res.close()
+  }
+
+  private tryEnd(chunk: Buffer): boolean {
+    const offset = this.res.getWriteOffset()
+    const [ok, done] = this.res.tryEnd(chunk, this.total)
+    if (done) this.finish(this.status)
+    else if (!ok) {
+      this.pending = chunk
+      this.pendingOffset = offset
+    }
+    return ok || done
+  }
+
+  private hookWritable(): void {
+    if (this.writableHooked) return
+    this.writableHooked = true
+    this.res.onWritable((offset) => {
+      if (this.pending) {
+        // retry from where the client's socket stopped taking bytes (uWS VideoStreamer.js)
+        const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.total)
+        if (done) this.finish(this.status)
+        else if (!ok) return false
+        this.pending = undefined
+      }
+      this.c2?.resume()
+      return true
+    })
+  }
+
+  private onClientGone(): void {
+    if (this.done) return
+    this.finish(CLIENT_CLOSED)
+    this.c2?.abort()
+  }
+
+  private finish(status: number): void {
+    this.done = true
+    this.inFlight.delete(this)
+    const { access } = this.logs
+    if (access) {
+      const { method, url, query, startedAt } = this.request
+      access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url))
+    }
+  }
+}
+
+function isEventStream(headers: IncomingHttpHeaders): boolean {
+  const type = headers['content-type']
+  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream')
+}

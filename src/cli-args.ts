@@ -1,0 +1,78 @@
+// argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
+import { parseArgs } from 'node:util'
+import { ConfigError } from './config-error.js'
+import { parseListen, type ProxyOptions, type RouteOption } from './config.js'
+
+/** The command line, understood. `options` holds only what the flags set. */
+export interface CliArgs {
+  help: boolean
+  version: boolean
+  configFile: string | undefined
+  options: ProxyOptions
+}
+
+const FLAGS = {
+  backend: { type: 'string', short: 'b' },
+  listen: { type: 'string', short: 'l' },
+  route: { type: 'string', short: 'r', multiple: true },
+  rewrite: { type: 'boolean' },
+  'preserve-host': { type: 'boolean' },
+  timeout: { type: 'string' },
+  grace: { type: 'string' },
+  ca: { type: 'string', multiple: true },
+  insecure: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  config: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const
+
+/** Parses uproxy's argv (without node and the script). Throws ConfigError naming the argument. */
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new ConfigError(parseArgsMessage(err as Error))
+  }
+  const { values, positionals } = parsed
+  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}" (one BACKEND at most)`)
+  if (positionals.length === 1 && values.backend !== undefined) {
+    throw new ConfigError(`backend given twice: "${positionals[0]}" and --backend ${values.backend}`)
+  }
+  const options: ProxyOptions = {}
+  const backend = positionals[0] ?? values.backend
+  if (backend !== undefined) options.backend = backend
+  if (values.listen !== undefined) options.listen = parseListen(values.listen, '--listen')
+  if (values.route) options.routes = values.route.map(parseRoute)
+  if (values.rewrite) options.rewrite = true
+  if (values['preserve-host']) options.preserveHost = true
+  if (values.timeout !== undefined) options.timeout = parseSeconds(values.timeout, '--timeout')
+  if (values.grace !== undefined) options.grace = parseSeconds(values.grace, '--grace')
+  if (values.ca) options.ca = values.ca
+  if (values.insecure) options.insecure = true
+  if (values.quiet) options.quiet = true
+  return { help: values.help ?? false, version: values.version ?? false, configFile: values.config, options }
+}
+
+/** 'PREFIX=URL' → a route option. */
+function parseRoute(text: string): RouteOption {
+  const at = text.indexOf('=')
+  if (at <= 0 || at === text.length - 1) throw new ConfigError(`--route: "${text}" is not PREFIX=URL`)
+  return { prefix: text.slice(0, at), backend: text.slice(at + 1) }
+}
+
+function parseSeconds(text: string, what: string): number {
+  const value = Number(text)
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new ConfigError(`${what}: "${text}" is not a number of seconds`)
+  return value
+}
+
+/** parseArgs' messages run long; keep the part that names the argument. */
+function parseArgsMessage(err: Error): string {
+  const code = (err as { code?: string }).code
+  const name = /'([^']+)'/.exec(err.message)?.[1] ?? ''
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${name} (see uproxy --help)`
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${name.split(' ')[0]} needs a value (see uproxy --help)`
+  return err.message.split('\n')[0] as string
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The bin: parse, start, print the ready line, stop on signals; the only place that exits.
+import { createRequire } from 'node:module'
+import { parseCliArgs } from './cli-args.js'
+import { readConfigFile } from './config-file.js'
+import { startProxy, type Proxy } from './index.js'
+import { USAGE } from './usage.js'
+
+/** User errors exit 2; a port in use, a missing native binding or anything else exits 1. */
+const EXIT_USAGE = 2
+const EXIT_FAILURE = 1
+
+async function main(argv: string[]): Promise<void> {
+  let proxy: Proxy
+  try {
+    const args = parseCliArgs(argv)
+    if (args.help) return void process.stdout.write(USAGE)
+    if (args.version) return void process.stdout.write(`${version()}\n`)
+    const fromFile = args.configFile === undefined ? {} : readConfigFile(args.configFile)
+    proxy = await startProxy({ ...fromFile, ...args.options })
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    process.stderr.write(`uproxy: ${(err as Error).message}\n`)
+    process.exit(code === 'UPROXY_BAD_CONFIG' ? EXIT_USAGE : EXIT_FAILURE)
+  }
+  process.stdout.write(`uproxy listening on ${proxy.url}\n`)
+  const stop = () => {
+    process.stderr.write('uproxy: shutting down\n')
+    proxy.close().then(() => process.exit(0), () => process.exit(EXIT_FAILURE))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
+
+void main(process.argv.slice(2))

@@ -1,0 +1,144 @@
+// Options a user gives (API, config file, flags) → one complete, frozen ProxyConfig.
+import { readFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
+import { parseBackend, type Backend } from './backend-url.js'
+import { ConfigError } from './config-error.js'
+import { normalisePrefix, sortRoutes, type Route } from './route-table.js'
+
+/** A route as a user writes it. */
+export interface RouteOption {
+  /** path prefix, e.g. '/api'; matches '/api', '/api/…' and '/api?…', never '/apis' */
+  prefix: string
+  /** backend URL for this prefix */
+  backend: string
+  /** strip the prefix before forwarding (default: the top-level `rewrite`) */
+  rewrite?: boolean
+}
+
+/** What a user may pass to startProxy() or put in a --config file. Every field is optional. */
+export interface ProxyOptions {
+  /** where C1 listens; default { host: '0.0.0.0', port: 8000 }; port 0 picks a free one */
+  listen?: { host?: string; port?: number } | string
+  /** the default backend; default 'http://info.cern.ch' */
+  backend?: string
+  /** path routes; the longest matching prefix wins, no match goes to `backend` */
+  routes?: RouteOption[]
+  /** strip the matched route prefix before forwarding (default false) */
+  rewrite?: boolean
+  /** forward the client's Host instead of the backend's (default false) */
+  preserveHost?: boolean
+  /** seconds to wait for backend response headers before answering 504 (default 60) */
+  timeout?: number
+  /** seconds close() waits for in-flight exchanges (default 10) */
+  grace?: number
+  /** no access log (default false) */
+  quiet?: boolean
+  /** PEM files of extra CAs trusted for https:// backends, beside the system ones */
+  ca?: string | string[]
+  /** do not verify https:// backends' certificates (default false; logged as a warning) */
+  insecure?: boolean
+}
+
+/** The validated configuration everything else reads. */
+export interface ProxyConfig {
+  readonly listen: { readonly host: string; readonly port: number }
+  readonly backend: Backend
+  readonly routes: readonly Route[]
+  readonly preserveHost: boolean
+  readonly timeoutMs: number
+  readonly graceMs: number
+  readonly quiet: boolean
+  /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
+  readonly ca: readonly (string | Buffer)[] | undefined
+  readonly insecure: boolean
+}
+
+export const DEFAULT_BACKEND = 'http://info.cern.ch'
+export const DEFAULT_LISTEN = '0.0.0.0:8000'
+
+const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure'])
+
+/** Validates options and fills in the defaults. Throws ConfigError naming the bad option. */
+export function toConfig(options: ProxyOptions): ProxyConfig {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) throw new ConfigError(`unknown option "${key}"`)
+  }
+  const rewrite = optionalBoolean(options.rewrite, 'rewrite') ?? false
+  const routes = (options.routes ?? []).map((route, i) => toRoute(route, rewrite, `routes[${i}]`))
+  return Object.freeze({
+    listen: Object.freeze(toListen(options.listen ?? DEFAULT_LISTEN)),
+    backend: parseBackend(optionalString(options.backend, 'backend') ?? DEFAULT_BACKEND, 'backend'),
+    routes: sortRoutes(routes),
+    preserveHost: optionalBoolean(options.preserveHost, 'preserveHost') ?? false,
+    timeoutMs: seconds(options.timeout ?? 60, 'timeout', false),
+    graceMs: seconds(options.grace ?? 10, 'grace', true),
+    quiet: optionalBoolean(options.quiet, 'quiet') ?? false,
+    ca: readCas(options.ca),
+    insecure: optionalBoolean(options.insecure, 'insecure') ?? false,
+  })
+}
+
+/** Parses 'HOST:PORT', '[::1]:PORT' or ':PORT' (all interfaces). */
+export function parseListen(text: string, what = 'listen'): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text)
+  if (!match) throw new ConfigError(`${what}: "${text}" is not HOST:PORT`)
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port: toPort(Number(match[3]), text, what) }
+}
+
+function toListen(listen: ProxyOptions['listen']): { host: string; port: number } {
+  if (typeof listen === 'string') return parseListen(listen)
+  if (typeof listen !== 'object' || listen === null) throw new ConfigError('listen: want "HOST:PORT" or { host, port }')
+  const host = optionalString(listen.host, 'listen.host') ?? '0.0.0.0'
+  return { host, port: toPort(listen.port ?? 8000, String(listen.port), 'listen.port') }
+}
+
+function toPort(port: unknown, text: string, what: string): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`${what}: port "${text}" is out of range 0-65535`)
+  }
+  return port
+}
+
+function toRoute(route: RouteOption, rewrite: boolean, what: string): Route {
+  if (typeof route !== 'object' || route === null) throw new ConfigError(`${what}: want { prefix, backend }`)
+  const prefix = optionalString(route.prefix, `${what}.prefix`)
+  const backend = optionalString(route.backend, `${what}.backend`)
+  if (prefix === undefined || backend === undefined) throw new ConfigError(`${what}: want { prefix, backend }`)
+  return Object.freeze({
+    prefix: normalisePrefix(prefix, what),
+    backend: parseBackend(backend, what),
+    rewrite: optionalBoolean(route.rewrite, `${what}.rewrite`) ?? rewrite,
+  })
+}
+
+function seconds(value: unknown, what: string, zeroAllowed: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed)) {
+    throw new ConfigError(`${what}: "${value}" is not a ${zeroAllowed ? 'non-negative' : 'positive'} number of seconds`)
+  }
+  return Math.round(value * 1000)
+}
+
+function readCas(ca: ProxyOptions['ca']): ProxyConfig['ca'] {
+  if (ca === undefined) return undefined
+  const files = Array.isArray(ca) ? ca : [ca]
+  const extra = files.map((file, i) => {
+    const name = optionalString(file, `ca[${i}]`) as string
+    try {
+      return readFileSync(name)
+    } catch (err) {
+      throw new ConfigError(`ca: cannot read "${name}" (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`)
+    }
+  })
+  // Passing `ca` replaces Node's trust store, so keep the system roots beside the extra CAs.
+  return Object.freeze([...rootCertificates, ...extra])
+}
+
+function optionalString(value: unknown, what: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value
+  throw new ConfigError(`${what}: want a string, got ${JSON.stringify(value)}`)
+}
+
+function optionalBoolean(value: unknown, what: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value
+  throw new ConfigError(`${what}: want true or false, got ${JSON.stringify(value)}`)
+}

@@ -1,0 +1,22 @@
+// The --help text.
+
+export const USAGE = `Usage: uproxy [BACKEND] [options]
+
+A reverse proxy: clients connect to uproxy (C1), uproxy forwards to BACKEND (C2).
+
+  BACKEND                   default backend URL (http:// or https://; a bare host:port means http)
+                            default: http://info.cern.ch
+  -b, --backend URL         the same, as a flag
+  -l, --listen HOST:PORT    where to listen (default 0.0.0.0:8000; port 0 picks a free one)
+  -r, --route PREFIX=URL    path route, repeatable; the longest matching prefix wins
+      --rewrite             strip the matched route prefix before forwarding
+      --preserve-host       forward the client's Host instead of the backend's
+      --timeout SECONDS     wait this long for backend response headers, then 504 (default 60)
+      --grace SECONDS       how long shutdown waits for in-flight exchanges (default 10)
+      --ca FILE             trust this PEM CA for https:// backends, repeatable (beside the system CAs)
+      --insecure            do not verify https:// backends' certificates (dangerous)
+      --quiet               no access log
+      --config FILE         JSON file with the API's option names (flags override it)
+  -h, --help                print this and exit
+      --version             print the version and exit
+`

@@ -44,7 +44,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   const app = createC1App(uws, { config, pools, logs, inFlight })
   let listenSocket: us_listen_socket
   try {
-    listenSocket = await listen(uws, app, config.listen.host, config.listen.port)
+    listenSocket = await listen(app, config.listen.host, config.listen.port)
   } catch (err) {
     await pools.destroy()
     throw err
@@ -58,11 +58,14 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   }
 }
 
+/** LIBUS_LISTEN_EXCLUSIVE_PORT: exported by uWS 20.30 but missing from its typings. */
+const EXCLUSIVE_PORT = 1
+
 /** Listens with an exclusive port: uWS otherwise sets SO_REUSEPORT and shares a port in use. */
-function listen(uws: Uws, app: TemplatedApp, host: string, port: number): Promise<us_listen_socket> {
+function listen(app: TemplatedApp, host: string, port: number): Promise<us_listen_socket> {
   type ListenWithOptions = (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void
   return new Promise((resolve, reject) => {
-    ;(app.listen as unknown as ListenWithOptions).call(app, host, port, uws.LIBUS_LISTEN_EXCLUSIVE_PORT, (socket) => {
+    ;(app.listen as unknown as ListenWithOptions).call(app, host, port, EXCLUSIVE_PORT, (socket) => {
       if (socket) resolve(socket)
       else reject(new ListenError(`cannot listen on ${host}:${port}: the address is in use or not available`))
     })

@@ -45,8 +45,3 @@ export function c2RequestHeaders(c1Headers: string[], from: ForwardedFrom): stri
   return out
 }
 
-/** The client's Host header from C1's flat list ('' when absent). */
-export function hostOf(c1Headers: string[]): string {
-  for (let i = 0; i < c1Headers.length; i += 2) if (c1Headers[i] === 'host') return c1Headers[i + 1] as string
-  return ''
-}

@@ -9,6 +9,7 @@ import { runCell } from './load.js'
 import { aggregate, formatRatioLines, formatTable, ratios, type Sample } from './report.js'
 import { findNginx, startBackend, startTarget, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
 import { verifyBodies } from './verify.js'
+import type { Workload } from './workloads.js'
 
 const WARMUP_CONCURRENCY = 32
 
@@ -53,11 +54,34 @@ async function main (): Promise<void> {
     parties.push(backend)
     log(`bench: backend ${backend.url.origin} (pid ${backend.pid})`)
     const running: Party[] = []
-    for (const name of targets) {
+    const start = async (name: TargetName): Promise<Party> => {
       const p = await startTarget(name, backend, spawnFor(layout.proxy))
       if (p.pid !== backend.pid) parties.push(p)
-      running.push(p)
       log(`bench: ${name} ${p.url.origin} (pid ${p.pid})`)
+      return p
+    }
+    for (const name of targets) running.push(await start(name))
+    let restarts = 0
+    /**
+     * One cell, retried once. The machine is shared: if a party died (its exit is logged above,
+     * with its stderr), start it again, warm it up and say so; a second failure ends the run.
+     */
+    const measure = async (i: number, workload: Workload, concurrency: number) => {
+      const cell = { client: plan.client, timeMs: plan.timeMs, warmupMs: plan.warmupMs, backend }
+      try {
+        return await runCell(running[i]!, workload, concurrency, cell)
+      } catch (err) {
+        const target = running[i]!
+        log(`bench: ${workload.name} c=${concurrency} ${target.name} failed: ${(err as Error).message}; retrying once`)
+        if (!backend.alive()) throw new Error('the backend died; see its output above')
+        if (!target.alive()) {
+          restarts++
+          log(`bench: restarting ${target.name} (restart ${restarts}); the figures note it`)
+          running[i] = await start(target.name as TargetName)
+          await runCell(running[i]!, workload, WARMUP_CONCURRENCY, { ...cell, timeMs: 1000 })
+        }
+        return await runCell(running[i]!, workload, concurrency, cell)
+      }
     }
 
     for (const p of running) await verifyBodies(p, plan.workloads)
@@ -79,9 +103,10 @@ async function main (): Promise<void> {
       for (const workload of plan.workloads) {
         for (const concurrency of plan.concurrency) {
           // Rotate the order each time so that no target always runs first (or right after the same one).
-          const order = running.map((_, i) => running[(i + round + cellIndex) % running.length]!)
-          for (const target of order) {
-            const r = await runCell(target, workload, concurrency, { client: plan.client, timeMs: plan.timeMs, warmupMs: plan.warmupMs, backend })
+          for (let k = 0; k < running.length; k++) {
+            const i = (k + round + cellIndex) % running.length
+            const r = await measure(i, workload, concurrency)
+            const target = running[i]!
             samples.push({ ...r, workload: workload.name, concurrency, target: target.name as TargetName, round })
             log(`round ${round + 1}/${plan.rounds} ${workload.name} c=${concurrency} ${target.name}: ` +
               `${r.rps.toFixed(0)} req/s, p99 ${r.p99_ms.toFixed(2)} ms, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req, ` +
@@ -105,6 +130,7 @@ async function main (): Promise<void> {
     console.log('')
     console.log('ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means uproxy spends less):')
     for (const line of formatRatioLines(rs, plan.workloads.map((w) => w.name))) console.log(line)
+    if (restarts > 0) console.log(`note: ${restarts} party restart(s) during the run; see the progress log`)
     log(`bench: wrote ${out}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
   } finally {
     await stopAll()

@@ -14,6 +14,8 @@ export interface Party {
   url: URL
   /** The process whose CPU and memory count for this party (with its descendants); for direct, the backend. */
   pid: number
+  /** False once the process has exited (for direct: once the backend has). */
+  alive: () => boolean
   stop: () => Promise<void>
 }
 
@@ -37,7 +39,7 @@ export function startBackend (opts: SpawnOptions): Promise<Party> {
 export async function startTarget (name: TargetName, backend: Party, opts: SpawnOptions): Promise<Party> {
   switch (name) {
     case 'direct':
-      return { name, url: backend.url, pid: backend.pid, stop: async () => {} }
+      return { name, url: backend.url, pid: backend.pid, alive: backend.alive, stop: async () => {} }
     case 'node-http':
       return startNode(name, [join(BUILD_DIR, 'node-http-proxy.js'), backend.url.origin], opts)
     case 'uproxy':
@@ -78,7 +80,7 @@ function startNode (name: Party['name'], args: string[], opts: SpawnOptions): Pr
       child.on('exit', (code, signal) => {
         if (!stopping) process.stderr.write(`bench: ${name} exited unexpectedly (${signal ?? code})\n${stderr.slice(-2000)}`)
       })
-      resolve({ name, url: new URL(m[1]!), pid: child.pid!, stop })
+      resolve({ name, url: new URL(m[1]!), pid: child.pid!, alive: () => isRunning(child), stop })
     }
     const onEarlyExit = (code: number | null, signal: string | null): void => fail(`exited before ready (${signal ?? code})`)
     let stopping = false
@@ -90,8 +92,12 @@ function startNode (name: Party['name'], args: string[], opts: SpawnOptions): Pr
   })
 }
 
+function isRunning (child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null
+}
+
 function stopChild (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  if (!isRunning(child)) return Promise.resolve()
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5000)
     child.once('exit', () => { clearTimeout(kill); resolve() })
@@ -188,6 +194,7 @@ http {
     name: 'nginx',
     url: new URL(`http://127.0.0.1:${port}`),
     pid: child.pid!,
+    alive: () => isRunning(child),
     stop: async () => { await stopChild(child); rmSync(dir, { recursive: true, force: true }) },
   }
 }

@@ -31,11 +31,16 @@ const CLIENT_CLOSED = 499
 export class C1 {
   /** the backend exchange this response is fed by; set when C2 opens */
   c2: C1Peer | undefined
-  /** the status line went out: from now on a failure can only close the connection */
-  headWritten = false
+  /** the backend answered (its status and headers reached C1): C2 is no longer retried */
+  responseStarted = false
   /** the response ended or the connection closed: `res` must not be touched again */
   done = false
   private status = 0
+  private message: string | undefined
+  /** the backend's headers, held until the first body bytes go out with them in one cork */
+  private heldHeaders: IncomingHttpHeaders | undefined
+  /** bytes of the head went to the client: from now on a failure can only close the connection */
+  private headSent = false
   private bytes = 0
   /** the backend's Content-Length, or -1 for a chunked response */
   private total = -1
@@ -56,33 +61,43 @@ export class C1 {
     inFlight.add(this)
   }
 
-  /** Copies the backend's status and headers; HEAD, 204 and 304 end here without a body. */
+  /**
+   * Takes the backend's status and headers. uWS sends no head before the first body byte,
+   * so the head is held and written in the same cork as that byte: one send, not two.
+   * HEAD, 204, 304 and empty bodies end here.
+   */
   writeHead(status: number, message: string | undefined, headers: IncomingHttpHeaders): void {
     if (this.done) return
     this.status = status
-    this.headWritten = true
+    this.message = message
+    this.heldHeaders = headers
+    this.responseStarted = true
     const res = this.res
     const length = headers['content-length']
-    res.cork(() => {
-      res.writeStatus(`${status} ${message || STATUS_CODES[status] || 'Unknown'}`)
-      forEachC1Header(headers, (name, value) => void res.writeHeader(name, value))
-      if (this.request.method === 'HEAD' || status === 204 || status === 304) {
+    if (this.request.method === 'HEAD' || status === 204 || status === 304) {
+      res.cork(() => {
+        this.writeHeldHead()
         // endWithoutBody(n) would close the connection (uWS 20.30): write the length ourselves
         if (length !== undefined && status !== 204 && status !== 304) res.writeHeader('content-length', length)
         res.endWithoutBody()
-        this.finish(status)
-      } else if (length !== undefined) {
-        this.total = Number(length)
-        if (this.total === 0) {
-          res.end()
-          this.finish(status)
-        }
-      } else if (isEventStream(headers)) {
-        // uWS sends no head until the first body byte and cannot flush it alone (uWebSockets#1895);
-        // an SSE comment line is ignored by every EventSource and lets the client see the head now.
+      })
+      this.finish(status)
+    } else if (length === '0') {
+      res.cork(() => {
+        this.writeHeldHead()
+        res.end()
+      })
+      this.finish(status)
+    } else if (length !== undefined) {
+      this.total = Number(length)
+    } else if (isEventStream(headers)) {
+      // uWS cannot flush a head alone (uWebSockets#1895); an SSE comment line is ignored
+      // by every EventSource and lets the client see the head now, not at the first event.
+      res.cork(() => {
+        this.writeHeldHead()
         res.write(':\n')
-      }
-    })
+      })
+    }
   }
 
   /** Writes one backend chunk; false means C2 must pause until C1 drains (C1 resumes it). */
@@ -91,6 +106,7 @@ export class C1 {
     this.bytes += chunk.length
     let ok = true
     this.res.cork(() => {
+      if (this.heldHeaders) this.writeHeldHead()
       ok = this.total < 0 ? this.res.write(chunk) : this.tryEnd(chunk)
     })
     if (!ok) this.hookWritable()
@@ -102,7 +118,10 @@ export class C1 {
     if (this.done || this.pending) return
     // tryEnd completes a known length by itself: ending short of it must never look complete
     if (this.total >= 0) return this.close()
-    this.res.cork(() => void this.res.end())
+    this.res.cork(() => {
+      if (this.heldHeaders) this.writeHeldHead()
+      this.res.end()
+    })
     this.finish(this.status)
   }
 
@@ -111,7 +130,7 @@ export class C1 {
     if (this.done) return
     const { method, url } = this.request
     this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}`)
-    if (this.headWritten) return this.close()
+    if (this.headSent) return this.close()
     const status = gatewayStatus(err)
     this.res.cork(() => {
       this.res.writeStatus(`${status} ${STATUS_CODES[status]}`).writeHeader('content-type', 'text/plain')
@@ -141,6 +160,15 @@ export class C1 {
     this.finish(this.status || CLIENT_CLOSED)
     this.c2?.abort()
     this.res.close()
+  }
+
+  private writeHeldHead(): void {
+    const res = this.res
+    const status = this.status
+    res.writeStatus(`${status} ${this.message || STATUS_CODES[status] || 'Unknown'}`)
+    forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, value))
+    this.heldHeaders = undefined
+    this.headSent = true
   }
 
   private tryEnd(chunk: Buffer): boolean {

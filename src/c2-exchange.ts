@@ -70,7 +70,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
 
   private mayRetry(err: Error): boolean {
     const code = (err as { code?: string }).code ?? ''
-    return this.attempt === 0 && !this.c1.headWritten && !this.c1.done && this.request.body == null &&
+    return this.attempt === 0 && !this.c1.responseStarted && !this.c1.done && this.request.body == null &&
       IDEMPOTENT.has(this.request.method) && STALE_SOCKET.has(code)
   }
 }

@@ -1,0 +1,58 @@
+// Step 4's README: each backend chunk reaches the client before the backend has finished; HEAD/204/304 bodiless.
+import t from 'tap'
+import type { ServerResponse } from 'node:http'
+import { startStep, within } from './helpers/tutorial-step.ts'
+import { open, send, startOrigin } from './helpers/tutorial-http.ts'
+
+t.test('the curl -i in the README: /stream through the step-1 origin', async (t) => {
+  const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
+  const proxy = await startStep(t, '04-stream-response', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+  const got = await send(proxy.url + '/stream')
+  t.equal(got.status, 200)
+  t.equal(got.headers['transfer-encoding'], 'chunked', 'uWS streams with chunked encoding')
+  t.equal(got.headers['content-length'], undefined)
+  t.equal(got.body, 'chunk 1\nchunk 2\nchunk 3\n')
+  const root = await send(proxy.url + '/')
+  t.equal(root.headers['transfer-encoding'], 'chunked', 'even a response the backend sent with a length')
+  t.equal(root.body, 'origin server response\n')
+  const head = await send(proxy.url + '/', { method: 'HEAD' })
+  t.equal(head.headers['content-length'], '23', 'HEAD keeps the backend Content-Length')
+  t.equal(head.body, '')
+})
+
+t.test('streaming and bodiless answers, against a recording origin', async (t) => {
+  let release = () => {}
+  let backendDone = false
+  const origin = await startOrigin(t, (req, res: ServerResponse) => {
+    if (req.url === '/slow') {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first\n')
+      release = () => { backendDone = true; res.end('second\n') }
+      return
+    }
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1234' }).end()
+    const status = Number(req.url!.slice(1))
+    res.writeHead(status, status === 304 ? { etag: '"v1"' } : {}).end()
+  })
+  const proxy = await startStep(t, '04-stream-response', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+
+  t.test('the first chunk reaches the client while the backend is still sending', async (t) => {
+    const got = await open(proxy.url + '/slow')
+    t.equal(await within(got.firstChunk, 5000, 'the first chunk'), 'first\n')
+    t.notOk(backendDone, 'the backend had not finished when the client saw the first chunk')
+    release()
+    t.equal(await within(got.body, 5000, 'the whole body'), 'first\nsecond\n')
+  })
+
+  t.test('HEAD, 204 and 304 go out without a body or a made-up length', async (t) => {
+    const head = await send(proxy.url + '/', { method: 'HEAD' })
+    t.equal(head.headers['content-length'], '1234', 'HEAD: the length the backend announced')
+    for (const status of [204, 304]) {
+      const got = await send(`${proxy.url}/${status}`)
+      t.equal(got.status, status)
+      t.equal(got.headers['content-length'], undefined, `${status}: no Content-Length`)
+      t.equal(got.headers['transfer-encoding'], undefined, `${status}: no Transfer-Encoding`)
+      t.equal(got.body, '', `${status}: no body`)
+    }
+  })
+})

@@ -73,6 +73,12 @@ function parseArgsMessage(err: Error): string {
   const code = (err as { code?: string }).code
   const name = /'([^']+)'/.exec(err.message)?.[1] ?? ''
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${name} (see uproxy --help)`
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `option ${name.split(' ')[0]} needs a value (see uproxy --help)`
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // name is '-l, --listen <value>' or '--quiet': say the long form, and what is wrong with its value
+    const long = /--[\w-]+/.exec(name)?.[0] ?? name
+    const flag = (FLAGS as Record<string, { type: string }>)[long.slice(2)]
+    if (flag?.type === 'boolean') return `option ${long} takes no value (see uproxy --help)`
+    return `option ${long} needs a value (a value starting with - goes as ${long}=VALUE; see uproxy --help)`
+  }
   return err.message.split('\n')[0] as string
 }

@@ -1,0 +1,77 @@
+// parseCliArgs: argv → the options the flags set, and one ConfigError naming each bad argument.
+import t from 'tap'
+import { parseCliArgs } from '../src/cli-args.js'
+import type { ProxyOptions } from '../src/config.js'
+
+const parsed: Array<[argv: string[], options: ProxyOptions]> = [
+  [[], {}],
+  [['http://b:81'], { backend: 'http://b:81' }],
+  [['-b', 'http://b:81'], { backend: 'http://b:81' }],
+  [['--backend', 'b:81'], { backend: 'b:81' }],
+  [['-l', '127.0.0.1:0'], { listen: { host: '127.0.0.1', port: 0 } }],
+  [['--listen', ':9000'], { listen: { host: '0.0.0.0', port: 9000 } }],
+  [['--listen', '[::1]:8080'], { listen: { host: '::1', port: 8080 } }],
+  [['-r', '/api=http://a', '--route', '/img=https://i/base'], {
+    routes: [{ prefix: '/api', backend: 'http://a' }, { prefix: '/img', backend: 'https://i/base' }],
+  }],
+  [['--route', '/q=http://a/?x=1'], { routes: [{ prefix: '/q', backend: 'http://a/?x=1' }] }],
+  [['--rewrite', '--preserve-host', '--quiet', '--insecure'], { rewrite: true, preserveHost: true, quiet: true, insecure: true }],
+  [['--timeout', '2.5', '--grace', '0'], { timeout: 2.5, grace: 0 }],
+  [['--ca', 'a.pem', '--ca', 'b.pem'], { ca: ['a.pem', 'b.pem'] }],
+]
+
+t.test('flags become the API options they name, and nothing else', async (t) => {
+  for (const [argv, options] of parsed) {
+    const args = parseCliArgs(argv)
+    t.same(args.options, options, `argv ${JSON.stringify(argv)}: want options ${JSON.stringify(options)}`)
+    t.equal(args.help, false, `argv ${JSON.stringify(argv)}: help stays off`)
+    t.equal(args.version, false, `argv ${JSON.stringify(argv)}: version stays off`)
+    t.equal(args.configFile, undefined, `argv ${JSON.stringify(argv)}: no config file`)
+  }
+})
+
+t.test('--help, -h, --version and --config are reported, not turned into options', async (t) => {
+  t.equal(parseCliArgs(['--help']).help, true)
+  t.equal(parseCliArgs(['-h']).help, true)
+  t.equal(parseCliArgs(['--version']).version, true)
+  const withFile = parseCliArgs(['--config', 'uproxy.json', '--quiet'])
+  t.equal(withFile.configFile, 'uproxy.json')
+  t.same(withFile.options, { quiet: true }, 'the file is read by the bin, not by parseCliArgs')
+})
+
+const refused: Array<[argv: string[], message: RegExp]> = [
+  [['--nope'], /^unknown option --nope\b/],
+  [['-x'], /^unknown option -x\b/],
+  [['--listen'], /^option --listen needs a value/],
+  [['-l'], /^option --listen needs a value/],
+  [['--backend'], /^option --backend needs a value/],
+  [['--timeout', '-1'], /^option --timeout needs a value \(a value starting with - goes as --timeout=VALUE/],
+  [['--quiet=yes'], /^option --quiet takes no value/],
+  [['http://a', 'http://b'], /^unexpected argument "http:\/\/b"/],
+  [['http://a', '-b', 'http://b'], /^backend given twice/],
+  [['--listen', '127.0.0.1'], /^--listen: "127\.0\.0\.1" is not HOST:PORT/],
+  [['--listen', '127.0.0.1:65536'], /^--listen: port "127\.0\.0\.1:65536" is out of range 0-65535/],
+  [['--listen', '127.0.0.1:-1'], /^--listen: "127\.0\.0\.1:-1" is not HOST:PORT/],
+  [['--route', '/api'], /^--route: "\/api" is not PREFIX=URL/],
+  [['--route', '=http://a'], /^--route: "=http:\/\/a" is not PREFIX=URL/],
+  [['--route', '/api='], /^--route: "\/api=" is not PREFIX=URL/],
+  [['--timeout', 'soon'], /^--timeout: "soon" is not a number of seconds/],
+  [['--timeout=-1'], /^--timeout: "-1" is not a number of seconds/],
+  [['--timeout', ''], /^--timeout: "" is not a number of seconds/],
+  [['--grace', 'Infinity'], /^--grace: "Infinity" is not a number of seconds/],
+]
+
+t.test('a bad argument throws one ConfigError whose one-line message names it', async (t) => {
+  for (const [argv, message] of refused) {
+    let caught: unknown
+    try {
+      parseCliArgs(argv)
+    } catch (err) {
+      caught = err
+    }
+    t.equal((caught as { code?: string } | undefined)?.code, 'UPROXY_BAD_CONFIG', `argv ${JSON.stringify(argv)}: want a ConfigError`)
+    const text = (caught as Error | undefined)?.message ?? ''
+    t.match(text, message, `argv ${JSON.stringify(argv)}: want a message matching ${message}`)
+    t.notMatch(text, /\n/, `argv ${JSON.stringify(argv)}: want one line`)
+  }
+})

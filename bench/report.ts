@@ -141,7 +141,8 @@ export function formatRatioLines (rs: Ratio[], workloads: WorkloadName[]): strin
       if (cells.length === 0) continue
       const rps = cells.map((r) => `c${r.concurrency} ${fmt(r.rps, 2)}× (${fmt(r.rps_min, 2)}–${fmt(r.rps_max, 2)})`).join(', ')
       const cpu = cells.map((r) => `${fmt(r.cpu, 2)}×`).join(' ')
-      parts.push(`${pair} req/s ${rps}; CPU/req ${cpu}`)
+      // CPU per request against direct would compare a proxy with the backend: not a like-for-like figure.
+      parts.push(pair.endsWith('/direct') ? `${pair} req/s ${rps}` : `${pair} req/s ${rps}; CPU/req ${cpu}`)
     }
     if (parts.length > 0) lines.push(`${w.padEnd(9)}  ${parts.join('  |  ')}`)
   }

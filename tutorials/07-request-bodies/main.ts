@@ -11,7 +11,7 @@ import uWS from 'uWebSockets.js'
 const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:8080' },
-    backend: { type: 'string', default: 'https://example.com' },
+    backend: { type: 'string', default: 'http://127.0.0.1:8081' }, // https:// works as in step 6
     ca: { type: 'string' }, // a PEM file of extra CAs to trust, e.g. a local origin's self-signed cert
   },
 })

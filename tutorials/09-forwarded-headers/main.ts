@@ -1,0 +1,194 @@
+// Step 9 — forwarded headers: X-Forwarded-For/Proto/Host set, hop-by-hop headers removed both ways.
+// Run: npx tsx tutorials/09-forwarded-headers/main.ts [--listen HOST:PORT] [--backend URL] [--ca FILE]
+//        [--route PREFIX=URL ...] [--rewrite]
+import { readFileSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
+import { Readable } from 'node:stream'
+import { rootCertificates } from 'node:tls'
+import { parseArgs } from 'node:util'
+import { Agent, type Dispatcher } from 'undici'
+import uWS from 'uWebSockets.js'
+
+const { values } = parseArgs({
+  options: {
+    listen: { type: 'string', default: '127.0.0.1:8080' },
+    backend: { type: 'string', default: 'http://127.0.0.1:8081' }, // https:// works as in step 6
+    ca: { type: 'string' }, // a PEM file of extra CAs to trust, e.g. a local origin's self-signed cert
+    route: { type: 'string', multiple: true, default: [] },
+    rewrite: { type: 'boolean', default: false },
+  },
+})
+const [host, port] = splitHostPort(values.listen)
+const backend = new URL(values.backend)
+const routes = parseRoutes(values.route)
+// Verification stays on (undici's default). `ca` replaces Node's list, so keep the public roots too.
+// SNI is sent for a DNS name in the URL. NODE_EXTRA_CA_CERTS=FILE works as well, with no code.
+const ca = values.ca ? [...rootCertificates, readFileSync(values.ca, 'utf8')] : undefined
+const agent = new Agent({ connect: { ca } }) // keeps connections to the backend open between exchanges
+
+type Headers = Record<string, string | string[] | undefined> // lowercase names, as undici gives them
+
+/** C1: the uWS response plus the request copied out of uWS, and the controller of its C2. */
+interface C1 {
+  res: uWS.HttpResponse, method: string, url: string, headers: Headers, remote: string
+  done: boolean // the client left or we answered: uWS forbids touching c1.res after either
+  c2?: Dispatcher.DispatchController // set once undici starts C2: C1's abort handler uses it
+}
+
+/** Copies everything we need from `req`: it is stack-allocated and dies when the handler returns. */
+function copyC1(res: uWS.HttpResponse, req: uWS.HttpRequest): C1 {
+  const query = req.getQuery() // undefined when the URL has no '?'
+  const headers: Headers = {}
+  req.forEach((name, value) => { headers[name] = value })
+  const url = req.getUrl() + (query ? `?${query}` : '')
+  const remote = Buffer.from(res.getRemoteAddressAsText()).toString() // the peer: the client or a proxy
+  return { res, method: req.getMethod().toUpperCase(), url, headers, remote, done: false }
+}
+
+/** "PREFIX=URL" flags → routes, longest prefix first so that the first match is the longest. */
+function parseRoutes(flags: string[]): { prefix: string, backend: URL }[] {
+  return flags.map((flag) => {
+    const i = flag.indexOf('=')
+    if (i < 1 || !flag.startsWith('/')) { console.error(`--route ${flag}: want /PREFIX=URL`); process.exit(2) }
+    return { prefix: flag.slice(0, i).replace(/(.)\/+$/, '$1'), backend: new URL(flag.slice(i + 1)) }
+  }).sort((a, b) => b.prefix.length - a.prefix.length)
+}
+
+/** Picks the backend and the path to send it: `/api` matches `/api`, `/api/x`, `/api?q`, never `/apis`. */
+function routeC1(url: string): { backend: URL, path: string } {
+  const q = url.includes('?') ? url.indexOf('?') : url.length
+  const [path, query] = [url.slice(0, q), url.slice(q)]
+  for (const route of routes) {
+    const p = route.prefix
+    if (p !== '/' && path !== p && !path.startsWith(p + '/')) continue // match whole segments only
+    const rest = values.rewrite && p !== '/' ? path.slice(p.length) || '/' : path // keep a leading '/'
+    return { backend: route.backend, path: rest + query }
+  }
+  return { backend, path: url } // the default backend: never rewritten
+}
+
+// Hop-by-hop headers describe one connection, not the message: never forward them (RFC 9110 §7.6.1).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'proxy-authorization']) // proxy-connection: old, non-standard, still sent
+
+/** A copy of `headers` without the hop-by-hop ones, nor those that Connection names. */
+function withoutHopByHop(headers: Headers): Headers {
+  const named = String(headers.connection ?? '').toLowerCase().split(',').map((s) => s.trim())
+  return Object.fromEntries(Object.entries(headers).filter(([n]) => !HOP_BY_HOP.has(n) && !named.includes(n)))
+}
+
+/** C1 → C2 headers: hop-by-hop out, the backend's Host, and who the client really was. */
+function c2Headers(c1: C1, backend: URL): Headers {
+  const headers = withoutHopByHop(c1.headers)
+  delete headers.expect // uWS already answered "100 Continue"; undici refuses to send it
+  const xff = headers['x-forwarded-for'] // the proxies before us, if any: append, never replace
+  headers['x-forwarded-for'] = xff ? `${xff}, ${c1.remote}` : c1.remote
+  headers['x-forwarded-proto'] = 'http' // what C1 speaks; a TLS C1 would say https
+  headers['x-forwarded-host'] = c1.headers.host // the name the client asked for
+  headers.host = backend.host // URL.host omits a default port
+  return headers
+}
+
+/** Streams the client's body to C2 as it arrives; null when the request has none. */
+function c1Body(c1: C1): Readable | null {
+  if (!c1.headers['content-length'] && !c1.headers['transfer-encoding']) return null
+  // undici calls read() when it wants more: let uWS read from the client again.
+  const body = new Readable({ read() { if (!c1.done) c1.res.resume() } })
+  c1.res.onData((chunk, isLast) => {
+    // uWS neuters `chunk` when this callback returns: copy it before handing it on.
+    const more = body.push(Buffer.from(chunk.slice(0)))
+    if (!more && !c1.done) c1.res.pause() // C2 is behind: stop reading C1
+    if (isLast) body.push(null)
+  })
+  return body
+}
+
+/** Opens C2 to `backend`. The handler object is C2; its `c1` field is the context leading back to the client. */
+function openC2(c1: C1, backend: URL, path: string): void {
+  const c2 = {
+    c1,
+    noBody: false,
+    headWritten: false,
+    onRequestStart(controller: Dispatcher.DispatchController) {
+      c2.c1.c2 = controller
+      // The client may have left while C2 waited for a backend connection.
+      if (c2.c1.done) controller.abort(new Error('client went away'))
+    },
+    onResponseStart(_: Dispatcher.DispatchController, status: number, headers: Headers, statusText?: string) {
+      if (c2.c1.done) return // the client left: its uWS response must not be touched
+      // HEAD has no body, but its Content-Length describes the GET answer: keep it.
+      const length = c2.c1.method === 'HEAD' ? headers['content-length'] : undefined
+      c2.c1.res.cork(() => { // outside the uWS handler, cork: one write, one syscall
+        writeC1Head(c2.c1, status, statusText ?? '', headers)
+        if (length) c2.c1.res.writeHeader('content-length', String(length))
+      })
+      c2.headWritten = true
+      c2.noBody = !hasBody(c2.c1.method, status)
+    },
+    onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
+      if (c2.c1.done) return
+      let sent = true
+      c2.c1.res.cork(() => { sent = c2.c1.res.write(chunk) }) // uWS sends it at once, chunked
+      if (sent) return
+      // The client is slower than the backend: uWS holds this chunk; read no more until it drains.
+      controller.pause()
+      c2.c1.res.onWritable(() => { controller.resume(); return true })
+    },
+    onResponseEnd() {
+      if (c2.c1.done) return
+      // endWithoutBody() sends the head alone; end() would add "Content-Length: 0" or a final chunk.
+      c2.c1.res.cork(() => c2.noBody ? c2.c1.res.endWithoutBody() : c2.c1.res.end())
+      c2.c1.done = true // uWS may still deliver upload chunks: onData must not touch c1.res now
+    },
+    onResponseError(_: Dispatcher.DispatchController, err: Error) {
+      if (c2.c1.done) return // we aborted C2 ourselves: the client is gone
+      const reason = (err as { code?: string }).code ?? err.message // branch on codes, not on text
+      console.error(`C2 failed: ${c2.c1.method} ${c2.c1.url}: ${reason}`)
+      c2.c1.done = true
+      if (c2.headWritten) return void c2.c1.res.close() // a broken response must not look complete
+      c2.c1.res.cork(() => c2.c1.res.writeStatus('502 Bad Gateway').end(`502 Bad Gateway: ${reason}\n`))
+    },
+  }
+  const body = c1Body(c1) // a Content-Length header goes along; without one undici sends chunked
+  agent.dispatch({ origin: backend.origin, path, method: c1.method, headers: c2Headers(c1, backend), body }, c2)
+}
+
+// uWS writes its own Date and Content-Length: copying the backend's would send them twice.
+const UWS_WRITES = new Set(['date', 'content-length'])
+
+/** HEAD answers and 204 and 304 statuses never carry a body (RFC 9110 §6.4.1). */
+function hasBody(method: string, status: number): boolean {
+  return method !== 'HEAD' && status !== 204 && status !== 304
+}
+
+/** Writes the status line and the backend's headers to C1. */
+function writeC1Head(c1: C1, status: number, statusText: string, headers: Headers): void {
+  c1.res.writeStatus(`${status} ${statusText || STATUS_CODES[status] || ''}`.trim())
+  for (const [name, value] of Object.entries(withoutHopByHop(headers))) {
+    if (UWS_WRITES.has(name)) continue
+    for (const v of [value ?? []].flat()) c1.res.writeHeader(name, v) // one Set-Cookie line per cookie
+  }
+}
+
+/** "HOST:PORT" → [host, port]; ":8080" means 127.0.0.1. */
+function splitHostPort(s: string): [string, number] {
+  const i = s.lastIndexOf(':')
+  return [s.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', Number(s.slice(i + 1))]
+}
+
+uWS.App()
+  .any('/*', (res, req) => {
+    const c1 = copyC1(res, req)
+    res.onAborted(() => { // MUST be set before returning: we answer later
+      c1.done = true
+      c1.c2?.abort(new Error('client went away')) // undici destroys the backend connection
+    })
+    const { backend, path } = routeC1(c1.url)
+    console.log(`C1: ${c1.method} ${c1.url} → ${backend.origin}${path}`)
+    openC2(c1, backend, path)
+  })
+  .listen(host, port, (socket) => {
+    if (!socket) { console.error(`cannot listen on ${values.listen}`); process.exit(1) }
+    for (const r of routes) console.log(`route ${r.prefix} → ${r.backend.href}${values.rewrite ? ' (prefix stripped)' : ''}`)
+    console.log(`proxy to ${backend.origin} listening on http://${host}:${uWS.us_socket_local_port(socket)}`)
+  })

@@ -9,7 +9,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --nginx               also measure nginx (1 worker, upstream keep-alive) when it is installed
   --rounds N            rounds over the whole matrix, targets interleaved (default 5; quick 1)
   --time MS             timed run per cell (default 1000; quick 300)
-  --warmup MS           warmup per cell (default 300; quick 100)
+  --warmup MS           tinybench warmup per cell, 0 for none (default 300; quick 0)
   --workloads LIST      comma list of small-get,1mib-get,1mib-post,stream (default all)
   --concurrency LIST    comma list of connection counts (default 1,32,256)
   --targets LIST        comma list of direct,node-http,uproxy,nginx (default all but nginx)
@@ -75,7 +75,7 @@ export function parsePlan (argv: string[]): Plan | 'help' {
     quick,
     rounds: positive('--rounds', values.rounds ?? (quick ? '1' : '5')),
     timeMs: positive('--time', values.time ?? (quick ? '300' : '1000')),
-    warmupMs: positive('--warmup', values.warmup ?? (quick ? '100' : '300')),
+    warmupMs: positive('--warmup', values.warmup ?? (quick ? '0' : '300'), 0),
     workloads,
     concurrency,
     targets,
@@ -90,8 +90,8 @@ function list (value: string | undefined, fallback: string[]): string[] {
   return value === undefined ? fallback : value.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
-function positive (flag: string, s: string): number {
+function positive (flag: string, s: string, min = 1): number {
   const n = Number(s)
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: want a positive integer, got ${s}`)
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: want an integer ≥ ${min}, got ${s}`)
   return n
 }

@@ -2,7 +2,7 @@
 import { Bench } from 'tinybench'
 import { openSenders, type ClientKind } from './load-clients.js'
 import { cpus } from 'node:os'
-import { cpuMs, machineBusyMs, memory, resetPeak } from './proc-stats.js'
+import { cpuMs, cpuTime, machineBusyMs, memory, resetPeak } from './proc-stats.js'
 import type { Party } from './targets.js'
 import type { Workload } from './workloads.js'
 
@@ -25,6 +25,8 @@ export interface CellResult {
   p99_ms: number
   /** CPU time of the target's processes over the timed run, per request (for direct: the backend's). */
   cpu_us_per_req: number
+  /** The kernel's share of that CPU time, percent (loopback sends and receives are charged here). */
+  cpu_sys_pct: number
   /** CPU time of the backend per request (the same as cpu_us_per_req for direct). */
   backend_cpu_us_per_req: number
   /** CPU time of the load generator (this process) per request. */
@@ -64,6 +66,7 @@ class Latencies {
 }
 
 export async function runCell (target: Party, workload: Workload, concurrency: number, opts: CellOptions): Promise<CellResult> {
+  resetPeak(target.pid)
   const { senders, close } = await openSenders(opts.client, target.url, workload, concurrency)
   const perConnection = Math.max(1, Math.round(workload.batch / concurrency))
   const sentPerRequest = workload.body === null ? 0 : workload.body.length
@@ -73,6 +76,7 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
   let bytes = 0
   let t0 = 0; let t1 = 0
   let cpu0 = 0; let cpu1 = 0
+  let sys0 = 0; let sys1 = 0
   let bcpu0 = 0; let bcpu1 = 0
   let busy0 = 0; let busy1 = 0
   let self0 = process.cpuUsage()
@@ -90,15 +94,17 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
     }
   }
 
-  const bench = new Bench({ time: opts.timeMs, iterations: 1, warmupTime: opts.warmupMs, warmupIterations: 1, throws: true })
+  const bench = new Bench({
+    time: opts.timeMs, iterations: 1, warmup: opts.warmupMs > 0, warmupTime: opts.warmupMs, warmupIterations: 1, throws: true,
+  })
   bench.add(`${workload.name} c=${concurrency} ${target.name}`, async () => {
     await Promise.all(senders.map(worker))
   }, {
     beforeAll (mode) {
-      if (mode !== 'run') { resetPeak(target.pid); return }
+      if (mode !== 'run') return
       timing = true
       self0 = process.cpuUsage()
-      cpu0 = cpuMs(target.pid)
+      ;({ total: cpu0, sys: sys0 } = cpuTime(target.pid))
       bcpu0 = target.pid === opts.backend.pid ? cpu0 : cpuMs(opts.backend.pid)
       busy0 = machineBusyMs()
       t0 = performance.now()
@@ -107,7 +113,7 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
       if (mode !== 'run') return
       t1 = performance.now()
       busy1 = machineBusyMs()
-      cpu1 = cpuMs(target.pid)
+      ;({ total: cpu1, sys: sys1 } = cpuTime(target.pid))
       bcpu1 = target.pid === opts.backend.pid ? cpu1 : cpuMs(opts.backend.pid)
       self1 = process.cpuUsage(self0)
       timing = false
@@ -136,6 +142,7 @@ export async function runCell (target: Party, workload: Workload, concurrency: n
     p50_ms: latencies.percentile(0.5),
     p99_ms: latencies.percentile(0.99),
     cpu_us_per_req: perReq(cpu1 - cpu0),
+    cpu_sys_pct: 100 * (sys1 - sys0) / (cpu1 - cpu0),
     backend_cpu_us_per_req: perReq(bcpu1 - bcpu0),
     load_cpu_us_per_req: (self1.user + self1.system) / requests,
     other_cpu_pct: 100 * ((busy1 - busy0) - (cpu1 - cpu0) - (target.pid === opts.backend.pid ? 0 : bcpu1 - bcpu0) -

@@ -25,24 +25,41 @@ export function processTree (pid: number): number[] {
   return out
 }
 
+export interface CpuTime {
+  /** user + system, ms */
+  total: number
+  /** system (kernel) part, ms */
+  sys: number
+}
+
 /** utime + stime (and those of reaped children) of one process, in milliseconds. */
-function cpuMsOf (pid: number): number {
+function cpuOf (pid: number): CpuTime {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the parenthesised command name, which may itself contain spaces.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
-    return ticks * 1000 / CLK_TCK
+    const user = Number(f[11]) + Number(f[13])
+    const sys = Number(f[12]) + Number(f[14])
+    return { total: (user + sys) * 1000 / CLK_TCK, sys: sys * 1000 / CLK_TCK }
   } catch {
-    return 0
+    return { total: 0, sys: 0 }
   }
+}
+
+/** CPU time used so far by the process tree rooted at pid. */
+export function cpuTime (pid: number): CpuTime {
+  const sum = { total: 0, sys: 0 }
+  for (const p of processTree(pid)) {
+    const t = cpuOf(p)
+    sum.total += t.total
+    sum.sys += t.sys
+  }
+  return sum
 }
 
 /** CPU milliseconds used so far by the process tree rooted at pid. */
 export function cpuMs (pid: number): number {
-  let sum = 0
-  for (const p of processTree(pid)) sum += cpuMsOf(p)
-  return sum
+  return cpuTime(pid).total
 }
 
 function statusKb (pid: number, field: 'VmRSS' | 'VmHWM'): number {

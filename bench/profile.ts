@@ -32,7 +32,8 @@ try {
   // Warm up, then the profiled stretch is dominated by steady-state code.
   await runCell(uproxy, workload, concurrency, { client: 'raw', timeMs: 2000, warmupMs: 100, backend })
   const r = await runCell(uproxy, workload, concurrency, { client: 'raw', timeMs: Number(values.seconds) * 1000, warmupMs: 100, backend })
-  console.log(`${workload.name} c=${concurrency}: ${r.rps.toFixed(0)} req/s, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req, p99 ${r.p99_ms.toFixed(2)} ms`)
+  console.log(`${workload.name} c=${concurrency}: ${r.rps.toFixed(0)} req/s, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req ` +
+    `(${r.cpu_sys_pct.toFixed(0)} % in the kernel), p99 ${r.p99_ms.toFixed(2)} ms`)
 } finally {
   await uproxy.stop() // SIGTERM: uproxy exits normally, and node writes the profile
   await backend.stop()

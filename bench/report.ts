@@ -21,6 +21,7 @@ export interface Row {
   rss_mb: number
   peak_rss_mb: number
   cpu_us_per_req: number
+  cpu_sys_pct: number
   backend_cpu_us_per_req: number
   load_cpu_us_per_req: number
   bytes_per_s: number
@@ -76,6 +77,7 @@ export function aggregate (samples: Sample[]): Row[] {
       rss_mb: m((s) => s.rss_mb),
       peak_rss_mb: Math.max(...g.map((s) => s.peak_rss_mb)),
       cpu_us_per_req: m((s) => s.cpu_us_per_req),
+      cpu_sys_pct: m((s) => s.cpu_sys_pct),
       backend_cpu_us_per_req: m((s) => s.backend_cpu_us_per_req),
       load_cpu_us_per_req: m((s) => s.load_cpu_us_per_req),
       bytes_per_s: m((s) => s.bytes_per_s),
@@ -120,10 +122,11 @@ const pad = (s: string, n: number): string => s.padStart(n)
 
 /** The table: medians over rounds, spread of req/s in brackets. */
 export function formatTable (rows: Row[]): string {
-  const head = ['workload', 'conc', 'target', 'req/s', '±%', 'p50 ms', 'p99 ms', 'MB/s', 'RSS MB', 'peak MB', 'CPU µs/req']
+  const head = ['workload', 'conc', 'target', 'req/s', '±%', 'p50 ms', 'p99 ms', 'MB/s', 'RSS MB', 'peak MB', 'CPU µs/req', 'sys %']
   const lines = rows.map((r) => [
     r.workload, String(r.concurrency), r.target, fmt(r.rps), fmt(r.rps_spread_pct / 2), fmt(r.p50_ms, 2), fmt(r.p99_ms, 2),
     fmt(r.bytes_per_s / 1e6), fmt(r.rss_mb), fmt(r.peak_rss_mb), fmt(r.cpu_us_per_req, r.cpu_us_per_req < 100 ? 1 : 0),
+    fmt(r.cpu_sys_pct),
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
   const row = (cells: string[]): string => cells.map((c, i) => i < 3 ? c.padEnd(widths[i]!) : pad(c, widths[i]!)).join('  ')

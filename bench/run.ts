@@ -142,7 +142,14 @@ function machineLine (plan: Plan): string {
   let nproc = String(cpus().length)
   try { nproc = execFileSync('nproc', { encoding: 'utf8' }).trim() } catch {}
   const version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version
-  return `uproxy ${version} · node ${process.version} · nproc ${nproc} · ${model} · ` +
+  // dist/ is built from the working tree: say which commit, and whether src/ had local changes.
+  let revision = ''
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !== ''
+    revision = ` (${head}${dirty ? ', src/ modified' : ''})`
+  } catch {}
+  return `uproxy ${version}${revision} · node ${process.version} · nproc ${nproc} · ${model} · ` +
     `${plan.rounds} round(s) × ${plan.timeMs} ms per cell · client ${plan.client} · pin ${plan.pin}` +
     (plan.nodeFlags.length > 0 ? ` · node flags ${plan.nodeFlags.join(' ')}` : '')
 }

@@ -110,3 +110,53 @@ export async function open(url: string): Promise<OpenResponse> {
   body.catch(() => {}) // some tests expect it to fail and never look
   return { res, firstChunk, body, destroy: () => req.destroy() }
 }
+
+/**
+ * Writes `head` (CRLF line ends are added) as a raw request on a fresh socket and reads one answer,
+ * framed by Content-Length or chunked encoding. For heads node:http would refuse to send.
+ */
+export async function sendRaw(url: string, head: string[]): Promise<Answer> {
+  const { connect } = await import('node:net')
+  const { hostname, port } = new URL(url)
+  const socket = connect(Number(port), hostname)
+  socket.setTimeout(10_000, () => socket.destroy(new Error(`no complete answer from ${url} within 10 s`)))
+  // write, not end: uWS treats a half-closed client as gone and aborts the exchange
+  socket.write(head.join('\r\n') + '\r\n\r\n')
+  let text = ''
+  for await (const c of socket) {
+    text += (c as Buffer).toString('latin1')
+    const split = text.indexOf('\r\n\r\n')
+    if (split < 0) continue
+    const top = text.slice(0, split)
+    const rest = text.slice(split + 4)
+    const length = /\r\ncontent-length: *(\d+)/i.exec(top)
+    const complete = length ? rest.length >= Number(length[1]) : /\r\n0\r\n\r\n$/.test('\r\n' + rest)
+    if (complete) break
+  }
+  socket.destroy()
+  const split = text.indexOf('\r\n\r\n')
+  const [statusLine = '', ...lines] = text.slice(0, split).split('\r\n')
+  const rest = text.slice(split + 4)
+  const raw = lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string])
+  const m = /^HTTP\/1\.1 (\d+) ?(.*)$/.exec(statusLine)
+  const chunked = raw.some(([n, v]) => n === 'transfer-encoding' && v === 'chunked')
+  return {
+    status: Number(m?.[1] ?? 0),
+    statusText: m?.[2] ?? '',
+    headers: Object.fromEntries(raw),
+    rawHeaders: raw,
+    body: chunked ? dechunk(rest) : rest,
+  }
+}
+
+/** Decodes a chunked body (enough for these tests: no chunk extensions, no trailers). */
+function dechunk(s: string): string {
+  let out = ''
+  for (let i = 0; ;) {
+    const eol = s.indexOf('\r\n', i)
+    const size = parseInt(s.slice(i, eol), 16)
+    if (!size) return out
+    out += s.slice(eol + 2, eol + 2 + size)
+    i = eol + 2 + size + 2
+  }
+}

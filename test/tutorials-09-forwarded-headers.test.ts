@@ -1,0 +1,60 @@
+// Step 9's README: X-Forwarded-For appended, -Proto and -Host set; hop-by-hop headers dropped both ways.
+import t from 'tap'
+import { startStep } from './helpers/tutorial-step.ts'
+import { send, sendRaw, startOrigin } from './helpers/tutorial-http.ts'
+
+const HOP_BY_HOP_REQUEST = {
+  connection: 'close, x-secret',
+  'x-secret': 'named by Connection',
+  'keep-alive': 'timeout=5',
+  te: 'trailers',
+  trailer: 'x-checksum',
+  'proxy-authorization': 'Basic cHJveHk6c2VjcmV0',
+  'proxy-connection': 'keep-alive',
+}
+
+t.test('the README run: what the step-1 origin saw, through /headers', async (t) => {
+  const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
+  const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+  const proxyHost = new URL(proxy.url).host
+  // Raw, because node:http will not send some of these (a Trailer header without chunked framing).
+  const got = await sendRaw(proxy.url, ['GET /headers HTTP/1.1', `Host: ${proxyHost}`, 'X-Forwarded-For: 203.0.113.7',
+    'X-Kept: yes', ...Object.entries(HOP_BY_HOP_REQUEST).map(([n, v]) => `${n}: ${v}`)])
+  const seen = JSON.parse(got.body).headers
+  t.equal(seen['x-forwarded-for'], '203.0.113.7, 127.0.0.1', 'the client address appended to what it sent')
+  t.equal(seen['x-forwarded-proto'], 'http')
+  t.equal(seen['x-forwarded-host'], proxyHost, 'the Host the client asked for')
+  t.equal(seen.host, new URL(origin.url).host, 'Host is the backend')
+  t.equal(seen['x-kept'], 'yes', 'end-to-end headers go through')
+  for (const name of Object.keys(HOP_BY_HOP_REQUEST)) {
+    if (name === 'connection') continue // undici opens its own keep-alive connection and says so
+    t.notOk(name in seen, `${name} not forwarded`)
+  }
+  t.equal(seen.connection, 'keep-alive', "the only Connection is undici's own")
+})
+
+t.test('X-Forwarded-* from a client with none, and replacing a forged Proto/Host', async (t) => {
+  const origin = await startOrigin(t)
+  const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+  await send(proxy.url + '/a')
+  await send(proxy.url + '/b', { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'forged.example' } })
+  const [plain, forged] = origin.seen
+  t.equal(plain!.headers['x-forwarded-for'], '127.0.0.1', 'no list yet: the client address alone')
+  t.equal(forged!.headers['x-forwarded-proto'], 'http', 'Proto is what C1 speaks, not what the client claims')
+  t.equal(forged!.headers['x-forwarded-host'], new URL(proxy.url).host, 'Host is what the client asked for')
+})
+
+t.test('hop-by-hop response headers stop at the proxy', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(200, [['content-type', 'text/plain'], ['connection', 'keep-alive, x-internal'],
+      ['x-internal', 'backend only'], ['keep-alive', 'timeout=5'], ['trailer', 'x-checksum'], ['x-public', 'yes']])
+    res.end('ok\n')
+  })
+  const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+  const got = await send(proxy.url + '/')
+  t.equal(got.body, 'ok\n')
+  t.equal(got.headers['x-public'], 'yes', 'end-to-end headers come back')
+  for (const name of ['x-internal', 'keep-alive', 'trailer', 'connection']) {
+    t.notOk(got.rawHeaders.some(([n]) => n === name), `${name} not copied to the client`)
+  }
+})

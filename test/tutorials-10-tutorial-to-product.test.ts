@@ -1,0 +1,24 @@
+// Step 10's README: the same flags through uproxy's startProxy() — routed, rewritten, forwarded, length kept.
+import t from 'tap'
+import { startStep } from './helpers/tutorial-step.ts'
+import { send, startOrigin } from './helpers/tutorial-http.ts'
+
+t.test('uproxy, started from the tutorial, relays a loopback backend', async (t) => {
+  const main = await startOrigin(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 23 }).end('origin server response\n')
+  })
+  const api = await startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`))
+  const proxy = await startStep(t, '10-tutorial-to-product', ['--listen', '127.0.0.1:0', '--backend', main.url,
+    '--route', `/api=${api.url}`, '--rewrite'])
+  t.match(proxy.readyLine, /^uproxy listening on http:\/\/127\.0\.0\.1:\d+$/, 'ready line')
+
+  const root = await send(proxy.url + '/')
+  t.equal(root.status, 200)
+  t.equal(root.body, 'origin server response\n')
+  t.equal(root.headers['content-length'], '23', 'the product keeps the backend Content-Length')
+  t.equal(main.seen[0]!.headers.host, main.host, 'Host rewritten')
+  t.equal(main.seen[0]!.headers['x-forwarded-for'], '127.0.0.1', 'X-Forwarded-For set')
+
+  t.equal((await send(proxy.url + '/api/x?q=1')).body, 'api got /x?q=1\n', 'routed and rewritten')
+  t.equal((await send(proxy.url + '/apis')).body, 'origin server response\n', '/apis is not /api')
+})

@@ -14,23 +14,31 @@ export class BackendPools {
       ...(config.ca ? { ca: [...config.ca] } : {}),
     }
     for (const backend of [config.backend, ...config.routes.map((route) => route.backend)]) {
-      if (this.pools.has(backend.origin)) continue
-      this.pools.set(backend.origin, new Pool(backend.origin, {
+      if (this.pools.has(poolKey(backend))) continue
+      this.pools.set(poolKey(backend), new Pool(backend.origin, {
         connect,
         headersTimeout: config.timeoutMs,
         // SSE and long polls stay idle for minutes: only the header wait is bounded
         bodyTimeout: 0,
+        // offers h2 by ALPN; an https backend that does not take it up is spoken to in HTTP/1.1,
+        // and an http:// backend always is (undici has no h2c)
+        ...(backend.h2 ? { allowH2: true } : {}),
       }))
     }
   }
 
   /** The pool for a configured backend. */
   get(backend: Backend): Pool {
-    return this.pools.get(backend.origin) as Pool
+    return this.pools.get(poolKey(backend)) as Pool
   }
 
   /** Closes every pool's connections, cutting whatever is still running. */
   async destroy(): Promise<void> {
     await Promise.all([...this.pools.values()].map((pool) => pool.destroy()))
   }
+}
+
+/** One pool per origin and protocol choice: two routes to one origin may differ in `backendH2`. */
+function poolKey(backend: Backend): string {
+  return backend.h2 ? `${backend.origin} h2` : backend.origin
 }

@@ -11,13 +11,15 @@ export interface Backend {
   readonly host: string
   /** path prefix put before every forwarded path, '' when none (no trailing slash) */
   readonly basePath: string
+  /** C2 offers HTTP/2 by ALPN (undici allowH2); only https:// backends can take it up */
+  readonly h2: boolean
 }
 
 /**
  * Parses `http://host[:port][/path]`, `https://…`, or a bare `host:port` (meaning http).
  * `what` names the argument in the error message.
  */
-export function parseBackend(text: string, what: string): Backend {
+export function parseBackend(text: string, what: string, h2 = false): Backend {
   const withScheme = text.includes('://') ? text : `http://${text}`
   let url: URL
   try {
@@ -41,5 +43,6 @@ export function parseBackend(text: string, what: string): Backend {
     origin: url.origin,
     host: url.host,
     basePath,
+    h2,
   })
 }

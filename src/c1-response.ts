@@ -154,6 +154,14 @@ export class C1 {
     })
   }
 
+  /**
+   * The backend accepted a WebSocket and C1 is about to become one (uWS res.upgrade): log the
+   * exchange as 101 and never touch `res` again; the tunnel owns the connection from now on.
+   */
+  upgraded(): void {
+    if (!this.done) this.finish(101)
+  }
+
   /** Closes the client connection at once (uWS then runs onAborted, which is a no-op by now). */
   close(): void {
     if (this.done) return

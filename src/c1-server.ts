@@ -1,16 +1,19 @@
 // The uWS app: copy each request out of uWS, check it, pick its backend, and open C2.
-import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js'
+import type { AppOptions, HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js'
 import type { Logs } from './access-log.js'
 import type { BackendPools } from './backend-pools.js'
 import { c1RequestBody, hasRequestBody } from './c1-request-body.js'
 import { C1, type C1Request } from './c1-response.js'
+import { c1WebSocketBehavior } from './c1-websocket.js'
 import { openC2 } from './c2-exchange.js'
+import { openC2WebSocket } from './c2-websocket.js'
 import type { ProxyConfig } from './config.js'
-import type { InFlight } from './in-flight.js'
+import type { Closable, InFlight } from './in-flight.js'
 import type { Uws } from './native-uws.js'
 import { refuseRequest } from './request-framing.js'
 import { c2RequestHeaders } from './request-headers.js'
 import { backendPath, findRoute } from './route-table.js'
+import type { CertificateFiles } from './tls-config.js'
 
 /** Everything the request handler needs, made once per proxy. */
 export interface C1Context {
@@ -18,14 +21,42 @@ export interface C1Context {
   readonly pools: BackendPools
   readonly logs: Logs
   readonly inFlight: InFlight<C1>
+  /** open WebSocket tunnels, closed with 1001 at shutdown */
+  readonly tunnels: Set<Closable>
+  /** 'https' for an SSLApp: the X-Forwarded-Proto C2 sends (default 'http') */
+  readonly proto?: 'http' | 'https'
 }
 
-/** A uWS app that proxies every method and path. */
+/**
+ * A uWS app that proxies every method and path, and WebSocket upgrades. With proto 'https'
+ * it is an SSLApp serving the configured certificate, and one per SNI server name.
+ */
 export function createC1App(uws: Uws, context: C1Context): TemplatedApp {
-  return uws.App().any('/*', (res, req) => openExchange(res, req, context))
+  const tls = context.config.tls
+  if (context.proto !== 'https' || !tls) return attachExchanges(uws.App(), context)
+  const app = attachExchanges(uws.SSLApp(appOptions(tls.defaultCertificate)), context)
+  for (const sni of tls.sni) {
+    // a server name without its own routes has its requests reset (STACK-NOTES.md)
+    attachExchanges(app.addServerName(sni.name, appOptions(sni)).domain(sni.name), context)
+  }
+  return app
 }
 
-function openExchange(res: HttpResponse, req: HttpRequest, { config, pools, logs, inFlight }: C1Context): void {
+function attachExchanges(app: TemplatedApp, context: C1Context): TemplatedApp {
+  return app
+    .ws('/*', c1WebSocketBehavior((res, req, socketContext) => upgradeExchange(res, req, socketContext, context)))
+    .any('/*', (res, req) => openExchange(res, req, context))
+}
+
+function appOptions(files: CertificateFiles): AppOptions {
+  return {
+    cert_file_name: files.cert,
+    key_file_name: files.key,
+    ...(files.passphrase ? { passphrase: files.passphrase } : {}),
+  }
+}
+
+function openExchange(res: HttpResponse, req: HttpRequest, { config, pools, logs, inFlight, proto }: C1Context): void {
   const request = copyRequest(res, req)
   const route = findRoute(config.routes, request.url)
   const backend = route ? route.backend : config.backend
@@ -38,13 +69,41 @@ function openExchange(res: HttpResponse, req: HttpRequest, { config, pools, logs
       path: backendPath(backend, request.url, request.query, route?.rewrite ? route.prefix : undefined),
       headers: c2RequestHeaders(request.headers, {
         clientAddress: request.clientAddress,
-        proto: 'http',
+        proto: proto ?? 'http',
         host: config.preserveHost ? '' : backend.host,
       }),
       body: hasRequestBody(request.headers) ? c1RequestBody(c1) : null,
     })
   } catch (err) {
     // never throw out of a uWS callback: the proxy keeps serving (STYLE.md, Errors)
+    c1.fail(err as Error)
+  }
+}
+
+/** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
+function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t,
+  { config, logs, inFlight, tunnels, proto }: C1Context): void {
+  const request = copyRequest(res, req)
+  const secWebSocketKey = req.getHeader('sec-websocket-key')
+  const route = findRoute(config.routes, request.url)
+  const backend = route ? route.backend : config.backend
+  const c1 = new C1(res, request, backend, logs, inFlight)
+  try {
+    const refusal = refuseRequest(request.method, request.url, request.query, request.headers)
+    if (refusal) return c1.refuse(refusal)
+    const path = backendPath(backend, request.url, request.query, route?.rewrite ? route.prefix : undefined)
+    openC2WebSocket(c1, {
+      // ws:// for http://, wss:// for https://, with the same TLS rules
+      url: backend.origin.replace(/^http/, 'ws') + path,
+      headers: c2RequestHeaders(request.headers, {
+        clientAddress: request.clientAddress,
+        proto: proto ?? 'http',
+        host: config.preserveHost ? '' : backend.host,
+      }),
+      secWebSocketKey,
+      socketContext,
+    }, config, tunnels, logs.error)
+  } catch (err) {
     c1.fail(err as Error)
   }
 }

@@ -1,7 +1,7 @@
 // argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
 import { parseArgs } from 'node:util'
 import { ConfigError } from './config-error.js'
-import { parseListen, type ProxyOptions, type RouteOption } from './config.js'
+import { parseListen, type ProxyOptions, type RouteOption, type SniOption } from './config.js'
 
 /** The command line, understood. `options` holds only what the flags set. */
 export interface CliArgs {
@@ -13,7 +13,7 @@ export interface CliArgs {
 
 const FLAGS = {
   backend: { type: 'string', short: 'b' },
-  listen: { type: 'string', short: 'l' },
+  listen: { type: 'string', short: 'l', multiple: true },
   route: { type: 'string', short: 'r', multiple: true },
   rewrite: { type: 'boolean' },
   'preserve-host': { type: 'boolean' },
@@ -22,6 +22,12 @@ const FLAGS = {
   ca: { type: 'string', multiple: true },
   insecure: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-passphrase': { type: 'string' },
+  sni: { type: 'string', multiple: true },
+  'redirect-http': { type: 'boolean' },
+  'backend-h2': { type: 'boolean' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -43,7 +49,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const options: ProxyOptions = {}
   const backend = positionals[0] ?? values.backend
   if (backend !== undefined) options.backend = backend
-  if (values.listen !== undefined) options.listen = parseListen(values.listen, '--listen')
+  if (values.listen?.length === 1) options.listen = parseListen(values.listen[0] as string, '--listen')
+  else if (values.listen) options.listen = values.listen.map((text) => parseListen(text, '--listen'))
   if (values.route) options.routes = values.route.map(parseRoute)
   if (values.rewrite) options.rewrite = true
   if (values['preserve-host']) options.preserveHost = true
@@ -52,6 +59,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.ca) options.ca = values.ca
   if (values.insecure) options.insecure = true
   if (values.quiet) options.quiet = true
+  if (values['tls-cert'] !== undefined) options.tlsCert = values['tls-cert']
+  if (values['tls-key'] !== undefined) options.tlsKey = values['tls-key']
+  if (values['tls-passphrase'] !== undefined) options.tlsPassphrase = values['tls-passphrase']
+  if (values.sni) options.sni = Object.fromEntries(values.sni.map(parseSni))
+  if (values['redirect-http']) options.redirectHttp = true
+  if (values['backend-h2']) options.backendH2 = true
   return { help: values.help ?? false, version: values.version ?? false, configFile: values.config, options }
 }
 
@@ -60,6 +73,13 @@ function parseRoute(text: string): RouteOption {
   const at = text.indexOf('=')
   if (at <= 0 || at === text.length - 1) throw new ConfigError(`--route: "${text}" is not PREFIX=URL`)
   return { prefix: text.slice(0, at), backend: text.slice(at + 1) }
+}
+
+/** 'HOST=CERT,KEY' → [host, { cert, key }]. */
+function parseSni(text: string): [string, SniOption] {
+  const match = /^([^=]+)=([^,]+),(.+)$/.exec(text)
+  if (!match) throw new ConfigError(`--sni: "${text}" is not HOST=CERT_FILE,KEY_FILE`)
+  return [match[1] as string, { cert: match[2] as string, key: match[3] as string }]
 }
 
 function parseSeconds(text: string, what: string): number {

@@ -23,7 +23,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`uproxy: ${(err as Error).message}\n`)
     process.exit(code === 'UPROXY_BAD_CONFIG' ? EXIT_USAGE : EXIT_FAILURE)
   }
-  process.stdout.write(`uproxy listening on ${proxy.url}\n`)
+  // the first line is the contract (SPEC.md); a second listener follows on the next line
+  process.stdout.write(proxy.urls.map((url) => `uproxy listening on ${url}\n`).join(''))
   const stop = () => {
     process.stderr.write('uproxy: shutting down\n')
     proxy.close().then(() => process.exit(0), () => process.exit(EXIT_FAILURE))

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import { parseBackend, type Backend } from './backend-url.js'
 import { ConfigError } from './config-error.js'
+import { toListeners, type ListenOption, type Listener } from './listen-address.js'
 import { normalisePrefix, sortRoutes, type Route } from './route-table.js'
+import { toTlsConfig, type SniOption, type TlsConfig } from './tls-config.js'
+
+export { parseListen, type ListenOption, type Listener } from './listen-address.js'
+export type { SniOption, TlsConfig } from './tls-config.js'
 
 /** A route as a user writes it. */
 export interface RouteOption {
@@ -13,12 +18,18 @@ export interface RouteOption {
   backend: string
   /** strip the prefix before forwarding (default: the top-level `rewrite`) */
   rewrite?: boolean
+  /** speak HTTP/2 to this https:// backend (default: the top-level `backendH2`) */
+  backendH2?: boolean
 }
 
 /** What a user may pass to startProxy() or put in a --config file. Every field is optional. */
 export interface ProxyOptions {
-  /** where C1 listens; default { host: '0.0.0.0', port: 8000 }; port 0 picks a free one */
-  listen?: { host?: string; port?: number } | string
+  /**
+   * where C1 listens; default { host: '0.0.0.0', port: 8000 }; port 0 picks a free one.
+   * Several addresses listen on each; 'https://HOST:PORT' or { tls: true } serves TLS, 'http://…'
+   * plain HTTP; with `tlsCert`, an address without a scheme is HTTPS when it is the last one.
+   */
+  listen?: ListenOption | ListenOption[]
   /** the default backend; default 'http://info.cern.ch' */
   backend?: string
   /** path routes; the longest matching prefix wins, no match goes to `backend` */
@@ -37,11 +48,28 @@ export interface ProxyOptions {
   ca?: string | string[]
   /** do not verify https:// backends' certificates (default false; logged as a warning) */
   insecure?: boolean
+  /** PEM certificate (chain) file served to clients on https:// listeners */
+  tlsCert?: string
+  /** PEM private key file of `tlsCert` */
+  tlsKey?: string
+  /** passphrase of an encrypted `tlsKey` */
+  tlsPassphrase?: string
+  /** certificates per TLS server name (SNI); other names get `tlsCert` */
+  sni?: Record<string, SniOption>
+  /** answer plain-HTTP listeners with 308 to the https:// listener (default false) */
+  redirectHttp?: boolean
+  /** speak HTTP/2 to https:// backends, negotiated by ALPN (default false) */
+  backendH2?: boolean
 }
 
 /** The validated configuration everything else reads. */
 export interface ProxyConfig {
-  readonly listen: { readonly host: string; readonly port: number }
+  /** the first of `listeners` */
+  readonly listen: Listener
+  readonly listeners: readonly Listener[]
+  /** undefined: no https:// listener */
+  readonly tls: TlsConfig | undefined
+  readonly redirectHttp: boolean
   readonly backend: Backend
   readonly routes: readonly Route[]
   readonly preserveHost: boolean
@@ -56,7 +84,8 @@ export interface ProxyConfig {
 export const DEFAULT_BACKEND = 'http://info.cern.ch'
 export const DEFAULT_LISTEN = '0.0.0.0:8000'
 
-const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure'])
+const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure',
+  'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2'])
 
 /** Validates options and fills in the defaults. Throws ConfigError naming the bad option. */
 export function toConfig(options: ProxyOptions): ProxyConfig {
@@ -64,10 +93,20 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
     if (!OPTION_NAMES.has(key)) throw new ConfigError(`unknown option "${key}"`)
   }
   const rewrite = optionalBoolean(options.rewrite, 'rewrite') ?? false
-  const routes = (options.routes ?? []).map((route, i) => toRoute(route, rewrite, `routes[${i}]`))
+  const h2 = optionalBoolean(options.backendH2, 'backendH2') ?? false
+  const routes = (options.routes ?? []).map((route, i) => toRoute(route, rewrite, h2, `routes[${i}]`))
+  const tls = toTlsConfig(options)
+  const listeners = Object.freeze(toListeners(options.listen ?? DEFAULT_LISTEN, tls !== undefined))
+  const redirectHttp = optionalBoolean(options.redirectHttp, 'redirectHttp') ?? false
+  if (redirectHttp && !(listeners.some((l) => l.tls) && listeners.some((l) => !l.tls))) {
+    throw new ConfigError('redirectHttp: needs an http:// and an https:// listen address (--listen twice)')
+  }
   return Object.freeze({
-    listen: Object.freeze(toListen(options.listen ?? DEFAULT_LISTEN)),
-    backend: parseBackend(optionalString(options.backend, 'backend') ?? DEFAULT_BACKEND, 'backend'),
+    listen: listeners[0] as Listener,
+    listeners,
+    tls,
+    redirectHttp,
+    backend: parseBackend(optionalString(options.backend, 'backend') ?? DEFAULT_BACKEND, 'backend', h2),
     routes: sortRoutes(routes),
     preserveHost: optionalBoolean(options.preserveHost, 'preserveHost') ?? false,
     timeoutMs: seconds(options.timeout ?? 60, 'timeout', false),
@@ -78,35 +117,14 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
   })
 }
 
-/** Parses 'HOST:PORT', '[::1]:PORT' or ':PORT' (all interfaces). */
-export function parseListen(text: string, what = 'listen'): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text)
-  if (!match) throw new ConfigError(`${what}: "${text}" is not HOST:PORT`)
-  return { host: match[1] ?? (match[2] || '0.0.0.0'), port: toPort(Number(match[3]), text, what) }
-}
-
-function toListen(listen: ProxyOptions['listen']): { host: string; port: number } {
-  if (typeof listen === 'string') return parseListen(listen)
-  if (typeof listen !== 'object' || listen === null) throw new ConfigError('listen: want "HOST:PORT" or { host, port }')
-  const host = optionalString(listen.host, 'listen.host') ?? '0.0.0.0'
-  return { host, port: toPort(listen.port ?? 8000, String(listen.port), 'listen.port') }
-}
-
-function toPort(port: unknown, text: string, what: string): number {
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`${what}: port "${text}" is out of range 0-65535`)
-  }
-  return port
-}
-
-function toRoute(route: RouteOption, rewrite: boolean, what: string): Route {
+function toRoute(route: RouteOption, rewrite: boolean, h2: boolean, what: string): Route {
   if (typeof route !== 'object' || route === null) throw new ConfigError(`${what}: want { prefix, backend }`)
   const prefix = optionalString(route.prefix, `${what}.prefix`)
   const backend = optionalString(route.backend, `${what}.backend`)
   if (prefix === undefined || backend === undefined) throw new ConfigError(`${what}: want { prefix, backend }`)
   return Object.freeze({
     prefix: normalisePrefix(prefix, what),
-    backend: parseBackend(backend, what),
+    backend: parseBackend(backend, what, optionalBoolean(route.backendH2, `${what}.backendH2`) ?? h2),
     rewrite: optionalBoolean(route.rewrite, `${what}.rewrite`) ?? rewrite,
   })
 }

@@ -2,21 +2,25 @@
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { createLogs } from './access-log.js'
 import { BackendPools } from './backend-pools.js'
-import { createC1App } from './c1-server.js'
+import { createRedirectApp } from './c1-redirect.js'
+import { createC1App, type C1Context } from './c1-server.js'
 import type { C1 } from './c1-response.js'
-import { toConfig, type ProxyOptions } from './config.js'
-import { InFlight } from './in-flight.js'
+import { toConfig, type Listener, type ProxyConfig, type ProxyOptions } from './config.js'
+import { InFlight, type Closable } from './in-flight.js'
+import { listenerUrl } from './listen-address.js'
 import { loadNativeUws, type Uws } from './native-uws.js'
 
 export { ConfigError } from './config-error.js'
 export { NativeUwsMissing } from './native-uws.js'
-export type { ProxyOptions, RouteOption } from './config.js'
+export type { ListenOption, ProxyOptions, RouteOption, SniOption } from './config.js'
 
 /** A running proxy. */
 export interface Proxy {
   /** where C1 listens, with the real port: 'http://127.0.0.1:41234' */
   readonly url: string
   readonly port: number
+  /** every listener's URL in the order of `listen` ('https://…' for TLS ones); `url` is the first */
+  readonly urls: readonly string[]
   /**
    * Stops accepting connections at once, lets in-flight exchanges finish for up to the
    * grace period, then closes every connection left (idle keep-alive ones included).
@@ -41,21 +45,61 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
   const pools = new BackendPools(config)
   const inFlight = new InFlight<C1>()
-  const app = createC1App(uws, { config, pools, logs, inFlight })
-  let listenSocket: us_listen_socket
+  const tunnels = new Set<Closable>()
+  const context: C1Context = { config, pools, logs, inFlight, tunnels }
+  const apps = new Map<string, TemplatedApp>()
+  const listenSockets: us_listen_socket[] = []
+  const ports: number[] = []
+  let httpsPort = 443
   try {
-    listenSocket = await listen(app, config.listen.host, config.listen.port)
+    // TLS listeners first: --redirect-http answers with the real port of the first one
+    for (const i of listenOrder(config.listeners)) {
+      const listener = config.listeners[i] as Listener
+      const app = appFor(listener, apps, uws, context, () => httpsPort)
+      const socket = await listen(app, listener.host, listener.port)
+      listenSockets.push(socket)
+      ports[i] = uws.us_socket_local_port(socket)
+      if (listener.tls && listenSockets.length === 1) httpsPort = ports[i] as number
+    }
   } catch (err) {
+    for (const socket of listenSockets) uws.us_listen_socket_close(socket)
     await pools.destroy()
     throw err
   }
-  const port = uws.us_socket_local_port(listenSocket)
+  const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
   let closing: Promise<void> | undefined
   return {
-    url: `http://${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${port}`,
-    port,
-    close: () => (closing ??= shutdown(uws, app, listenSocket, inFlight, pools, logs, config.graceMs)),
+    url: urls[0] as string,
+    port: ports[0] as number,
+    urls,
+    close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, pools, logs, config.graceMs)),
   }
+}
+
+/** One app per kind of listener, shared when two listeners are of one kind. */
+function appFor(listener: Listener, apps: Map<string, TemplatedApp>, uws: Uws, context: C1Context,
+  httpsPort: () => number): TemplatedApp {
+  const kind = listener.tls ? 'https' : 'http'
+  let app = apps.get(kind)
+  if (!app) {
+    app = listener.tls ? createC1App(uws, { ...context, proto: 'https' })
+      : context.config.redirectHttp ? createRedirectApp(uws, httpsPort, redirectHost(context.config), context.logs)
+      : createC1App(uws, context)
+    apps.set(kind, app)
+  }
+  return app
+}
+
+/** Indexes of the listeners, TLS ones first. */
+function listenOrder(listeners: readonly Listener[]): number[] {
+  const indexes = listeners.map((_, i) => i)
+  return [...indexes.filter((i) => listeners[i]?.tls), ...indexes.filter((i) => !listeners[i]?.tls)]
+}
+
+/** The host a redirect names when the client sent no usable Host. */
+function redirectHost(config: ProxyConfig): string {
+  const host = config.listeners.find((l) => l.tls)?.host ?? 'localhost'
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host
 }
 
 /** LIBUS_LISTEN_EXCLUSIVE_PORT: exported by uWS 20.30 but missing from its typings. */
@@ -72,12 +116,14 @@ function listen(app: TemplatedApp, host: string, port: number): Promise<us_liste
   })
 }
 
-async function shutdown(uws: Uws, app: TemplatedApp, listenSocket: us_listen_socket, inFlight: InFlight<C1>,
-  pools: BackendPools, logs: ReturnType<typeof createLogs>, graceMs: number): Promise<void> {
-  uws.us_listen_socket_close(listenSocket)
+async function shutdown(uws: Uws, apps: TemplatedApp[], listenSockets: us_listen_socket[], inFlight: InFlight<C1>,
+  tunnels: Set<Closable>, pools: BackendPools, logs: ReturnType<typeof createLogs>, graceMs: number): Promise<void> {
+  for (const socket of listenSockets) uws.us_listen_socket_close(socket)
+  // a WebSocket never finishes by itself: both ends get 1001 Going Away at once
+  for (const tunnel of [...tunnels]) tunnel.close()
   await inFlight.drain(graceMs)
   // uWS 20.30 has app.close() (closes every socket) but its typings lack it
-  ;(app as TemplatedApp & { close(): void }).close()
+  for (const app of apps) (app as TemplatedApp & { close(): void }).close()
   await pools.destroy()
   logs.flush()
 }

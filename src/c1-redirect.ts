@@ -1,0 +1,31 @@
+// --redirect-http: a plain-HTTP listener that answers every request with 308 to the HTTPS listener.
+import type { TemplatedApp } from 'uWebSockets.js'
+import { accessLine, type Logs } from './access-log.js'
+import type { Uws } from './native-uws.js'
+
+/**
+ * A uWS app that sends each request to the same path on https://HOST:PORT. 308, not 301:
+ * the method and body are kept on the second try (RFC 9110 §15.4.9).
+ * `httpsPort` is read per request: the HTTPS listener's real port is known only once it listens.
+ */
+export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHost: string, logs: Logs): TemplatedApp {
+  return uws.App().any('/*', (res, req) => {
+    const startedAt = performance.now()
+    const method = req.getCaseSensitiveMethod()
+    const query = req.getQuery() ?? ''
+    const path = query ? `${req.getUrl()}?${query}` : req.getUrl()
+    const location = httpsLocation(req.getHeader('host'), httpsPort(), path, fallbackHost)
+    res.cork(() => {
+      res.writeStatus('308 Permanent Redirect').writeHeader('location', location).writeHeader('content-type', 'text/plain')
+      res.end(`Redirecting to ${location}\n`)
+    })
+    logs.access?.(accessLine(method, path, 308, 0, startedAt, location))
+  })
+}
+
+/** https://HOST[:PORT]PATH, HOST taken from the client's Host without its port; 443 is left out. */
+export function httpsLocation(hostHeader: string, port: number, path: string, fallbackHost: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d+)?$/.exec(hostHeader)
+  const host = match ? match[1] : fallbackHost.includes(':') ? `[${fallbackHost}]` : fallbackHost
+  return `https://${host}${port === 443 ? '' : `:${port}`}${path}`
+}

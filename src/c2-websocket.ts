@@ -1,0 +1,131 @@
+// C2 for an upgrade: the ws client's opening handshake with the backend, whose context is its C1.
+import type { ClientRequest, IncomingMessage } from 'node:http'
+import type { us_socket_context_t } from 'uWebSockets.js'
+import WebSocket from 'ws'
+import type { C1, C1Peer } from './c1-response.js'
+import type { ProxyConfig } from './config.js'
+import type { Closable } from './in-flight.js'
+import { MAX_MESSAGE, WebSocketTunnel, type TunnelData } from './websocket-tunnel.js'
+
+/** The client's handshake headers that ws writes itself for its own handshake with the backend. */
+const HANDSHAKE_HEADERS = new Set([
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol', // passed to ws as its subprotocols
+  'sec-websocket-extensions', // negotiated per hop; the backend hop offers none
+  'sec-websocket-accept',
+])
+
+/** The backend handshake took longer than --timeout: 504, as for response headers. */
+class HandshakeTimeout extends Error {
+  readonly code = 'ETIMEDOUT'
+}
+
+/** What C2 needs to open the backend WebSocket and then upgrade C1. */
+export interface C2WebSocketRequest {
+  /** ws:// or wss:// URL with the backend path and query */
+  url: string
+  /** flat [name, value, …] list from c2RequestHeaders */
+  headers: string[]
+  /** copied out of uWS's HttpRequest, which is gone by the time the backend answers */
+  secWebSocketKey: string
+  socketContext: us_socket_context_t
+}
+
+/**
+ * Opens C2 as a WebSocket client. Only when the backend accepted is C1 upgraded, with the
+ * backend's chosen subprotocol; a backend that refuses has its HTTP answer relayed to C1.
+ */
+export function openC2WebSocket(c1: C1, request: C2WebSocketRequest, config: ProxyConfig, tunnels: Set<Closable>,
+  logError: (line: string) => void): void {
+  c1.c2 = new C2WebSocket(c1, request, config, tunnels, logError)
+}
+
+class C2WebSocket implements C1Peer {
+  private readonly ws: WebSocket
+  private readonly timer: NodeJS.Timeout
+  private refusal: IncomingMessage | undefined
+
+  constructor(private readonly c1: C1, private readonly request: C2WebSocketRequest, config: ProxyConfig,
+    private readonly tunnels: Set<Closable>, private readonly logError: (line: string) => void) {
+    const { headers, protocols } = splitHeaders(request.headers)
+    this.ws = new WebSocket(request.url, protocols, {
+      headers,
+      perMessageDeflate: false,
+      maxPayload: MAX_MESSAGE,
+      followRedirects: false,
+      rejectUnauthorized: !config.insecure,
+      ...(config.ca ? { ca: [...config.ca] } : {}),
+    })
+    this.timer = setTimeout(() => this.timedOut(config.timeoutMs), config.timeoutMs)
+    this.ws.on('open', () => this.upgradeC1())
+    this.ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.relayRefusal(req, res))
+    this.ws.on('error', (err: Error) => this.failed(err))
+  }
+
+  /** C1 went away: cut the handshake or the relayed refusal. */
+  abort(): void {
+    clearTimeout(this.timer)
+    this.ws.terminate()
+  }
+
+  /** C1 drained while relaying a refusal's body. */
+  resume(): void {
+    this.refusal?.resume()
+  }
+
+  private upgradeC1(): void {
+    clearTimeout(this.timer)
+    const c1 = this.c1
+    if (c1.done) return void this.ws.terminate()
+    this.ws.removeAllListeners('error')
+    const tunnel = new WebSocketTunnel(this.ws, this.tunnels, this.logError)
+    c1.upgraded()
+    // from an async path, res.upgrade must run inside cork (uWS UpgradeAsync.js)
+    c1.res.cork(() => {
+      c1.res.upgrade<TunnelData>({ tunnel }, this.request.secWebSocketKey, this.ws.protocol, '', this.request.socketContext)
+    })
+  }
+
+  private relayRefusal(req: ClientRequest, res: IncomingMessage): void {
+    clearTimeout(this.timer)
+    this.refusal = res
+    const c1 = this.c1
+    c1.writeHead(res.statusCode ?? 502, res.statusMessage, res.headers)
+    res.on('data', (chunk: Buffer) => void (c1.writeChunk(chunk) || res.pause()))
+    res.on('end', () => {
+      c1.end()
+      this.ws.terminate()
+    })
+    res.on('error', () => c1.close())
+    req.on('error', () => c1.close())
+  }
+
+  private failed(err: Error): void {
+    clearTimeout(this.timer)
+    if (!this.refusal) this.c1.fail(err)
+  }
+
+  private timedOut(ms: number): void {
+    if (this.refusal) return
+    this.c1.fail(new HandshakeTimeout(`no WebSocket handshake answer within ${ms} ms`))
+    this.ws.terminate()
+  }
+}
+
+/** The flat list as the headers object ws takes (repeated names as arrays), and the subprotocols. */
+function splitHeaders(flat: string[]): { headers: Record<string, string | string[]>; protocols: string[] } {
+  const headers: Record<string, string | string[]> = {}
+  const protocols: string[] = []
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string
+    const value = flat[i + 1] as string
+    if (name === 'sec-websocket-protocol') {
+      for (const p of value.split(',')) if (p.trim()) protocols.push(p.trim())
+    }
+    if (HANDSHAKE_HEADERS.has(name)) continue
+    const prior = headers[name]
+    headers[name] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value]
+  }
+  return { headers, protocols }
+}

@@ -21,8 +21,9 @@ export class BackendPools {
         // SSE and long polls stay idle for minutes: only the header wait is bounded
         bodyTimeout: 0,
         // offers h2 by ALPN; an https backend that does not take it up is spoken to in HTTP/1.1,
-        // and an http:// backend always is (undici has no h2c)
-        ...(backend.h2 ? { allowH2: true } : {}),
+        // and an http:// backend always is (undici has no h2c). One connection: undici's Pool
+        // cannot tell a connecting client will multiplex, and opened one per waiting request
+        ...(backend.h2 ? { allowH2: true, connections: 1 } : {}),
       }))
     }
   }

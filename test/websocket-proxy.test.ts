@@ -213,3 +213,17 @@ t.test('a slow reader pauses the backend: 1,000 messages in flight, memory bound
   await waitFor(() => received.length === COUNT, `all ${COUNT} messages`, 30_000)
   t.same(received, Array.from({ length: COUNT }, (_, i) => i), 'every message, in order')
 })
+
+t.test('shutdown closes open WebSockets at once with 1001 on both sides', async (t) => {
+  let backendClose: Promise<{ code: number; reason: string }> | undefined
+  const backend = await startWsBackend(t, { onConnection: (socket) => void (backendClose = closed(socket)) })
+  const proxy = await startTestProxy(t, { backend: backend.url, grace: 5 })
+  const ws = await connect(t, wsUrl(proxy.url, '/'))
+  await waitFor(() => backendClose !== undefined, 'the backend connection')
+  const clientClose = closed(ws)
+  const started = Date.now()
+  await proxy.close()
+  t.ok(Date.now() - started < 2000, 'an open WebSocket does not hold shutdown for the grace period')
+  t.same(await clientClose, { code: 1001, reason: 'proxy shutting down' })
+  t.equal((await backendClose!).code, 1001)
+})

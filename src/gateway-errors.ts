@@ -5,17 +5,18 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
 
 /** 504 for a backend that was too slow, 502 for every other failure (refused, DNS, TLS, reset). */
 export function gatewayStatus(err: Error): 502 | 504 {
-  return TIMEOUT_CODES.has(codeOf(err)) ? 504 : 502
+  return TIMEOUT_CODES.has(errorCode(err)) ? 504 : 502
 }
 
 /** The error's code and message on one line, for stderr. */
 export function describeError(err: Error): string {
-  const code = codeOf(err)
+  const code = errorCode(err)
   const message = err.message.replace(/\s+/g, ' ')
   return code && !message.includes(code) ? `${code} ${message}` : message
 }
 
-function codeOf(err: Error): string {
+/** The error's code, or its cause's (undici wraps socket errors), or ''. */
+export function errorCode(err: Error): string {
   const { code, cause } = err as { code?: unknown; cause?: { code?: unknown } }
   if (typeof code === 'string') return code
   return typeof cause?.code === 'string' ? cause.code : ''

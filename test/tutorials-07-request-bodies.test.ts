@@ -40,6 +40,16 @@ t.test('the README run: uploads reach the step-1 origin whole', async (t) => {
   const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
   const proxy = await startStep(t, '07-request-bodies', ['--listen', '127.0.0.1:0', '--backend', origin.url])
   const body = randomBytes(5 * MiB)
+  // First, as curl sends a big file: Expect: 100-continue, the body only after "100 Continue",
+  // on a proxy that has no backend connection yet.
+  const req = http.request(proxy.url + '/upload', { method: 'POST', agent: false,
+    headers: { expect: '100-continue', 'content-length': body.length } })
+  req.on('continue', () => req.end(body))
+  const [res] = await within(once(req, 'response'), 10_000, 'the answer to an upload sent after 100 Continue') as
+    [http.IncomingMessage]
+  let text = ''
+  for await (const c of res.setEncoding('utf8')) text += c as string
+  t.equal(text, `received ${body.length} bytes\n`, 'after 100 Continue')
   const got = await send(proxy.url + '/upload', { method: 'POST', body })
   t.equal(got.status, 200)
   t.equal(got.body, `received ${body.length} bytes\n`, 'with Content-Length')

@@ -69,6 +69,10 @@ function splitHostPort(s: string): [string, number] {
 }
 
 const server = tls ? https.createServer(tls, answer) : http.createServer(answer)
+server.on('error', (err: NodeJS.ErrnoException) => {
+  console.error(`cannot listen on ${values.listen}: ${err.code}`)
+  process.exit(1)
+})
 server.listen(port, host, () => {
   const { port: real } = server.address() as AddressInfo
   const where = host.includes(':') ? `[${host}]` : host

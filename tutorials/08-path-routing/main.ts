@@ -76,12 +76,17 @@ function c2Headers(c1: C1, backend: URL): Headers {
 /** Streams the client's body to C2 as it arrives; null when the request has none. */
 function c1Body(c1: C1): Readable | null {
   if (!c1.headers['content-length'] && !c1.headers['transfer-encoding']) return null
-  // undici calls read() when it wants more: let uWS read from the client again.
-  const body = new Readable({ read() { if (!c1.done) c1.res.resume() } })
+  let paused = false
+  const body = new Readable({
+    read() { // undici wants more: let uWS read from the client again
+      if (paused && !c1.done) c1.res.resume() // only after a pause: a stray resume() stalls uWS 20.30
+      paused = false
+    },
+  })
   c1.res.onData((chunk, isLast) => {
     // uWS neuters `chunk` when this callback returns: copy it before handing it on.
     const more = body.push(Buffer.from(chunk.slice(0)))
-    if (!more && !c1.done) c1.res.pause() // C2 is behind: stop reading C1
+    if (!more && !isLast && !c1.done) { paused = true; c1.res.pause() } // C2 is behind: stop reading C1
     if (isLast) body.push(null)
   })
   return body

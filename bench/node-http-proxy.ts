@@ -59,3 +59,13 @@ server.listen(port, '127.0.0.1', () => {
   const actual = typeof addr === 'object' && addr !== null ? addr.port : port
   console.log(`node-http listening on http://127.0.0.1:${actual}`)
 })
+
+// Exit normally on a signal, as a deployed proxy would (and so that `node --cpu-prof` writes its profile).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close()
+    server.closeIdleConnections()
+    agent.destroy()
+    process.exit(0)
+  })
+}

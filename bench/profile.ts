@@ -1,5 +1,6 @@
-// `npx tsx bench/profile.ts [--workload small-get] [--concurrency 32] [--seconds 10]`:
-// run uproxy under `node --cpu-prof` with the bench's load, then print its top self-time functions.
+// `npx tsx bench/profile.ts [--workload small-get] [--concurrency 32] [--seconds 10] [--target uproxy]`:
+// run uproxy (or the node-http baseline, to compare) under `node --cpu-prof` with the bench's load,
+// then print its top self-time functions.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -18,16 +19,18 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '25' },
+    target: { type: 'string', default: 'uproxy' },
   },
 })
 const workload = WORKLOADS.find((w) => w.name === values.workload)
 if (workload === undefined) throw new Error(`--workload: unknown ${values.workload}`)
 const concurrency = Number(values.concurrency)
+if (values.target !== 'uproxy' && values.target !== 'node-http') throw new Error('--target: uproxy or node-http')
 
 compileParties()
 const dir = mkdtempSync(join(tmpdir(), 'uproxy-prof-'))
 const backend = await startBackend({ cpus: null, nodeFlags: [] })
-const uproxy = await startTarget('uproxy', backend, { cpus: null, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
+const uproxy = await startTarget(values.target, backend, { cpus: null, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
 try {
   // Warm up, then the profiled stretch is dominated by steady-state code.
   await runCell(uproxy, workload, concurrency, { client: 'raw', timeMs: 2000, warmupMs: 100, backend })
@@ -35,7 +38,7 @@ try {
   console.log(`${workload.name} c=${concurrency}: ${r.rps.toFixed(0)} req/s, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req ` +
     `(${r.cpu_sys_pct.toFixed(0)} % in the kernel), p99 ${r.p99_ms.toFixed(2)} ms`)
 } finally {
-  await uproxy.stop() // SIGTERM: uproxy exits normally, and node writes the profile
+  await uproxy.stop() // SIGTERM: the party exits normally, and node writes the profile
   await backend.stop()
 }
 
@@ -56,7 +59,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   const where = url === '' ? '' : ` ${relative(REPO_ROOT, url.replace(/^file:\/\//, ''))}:${lineNumber + 1}`
   const key = `${functionName || '(anonymous)'}${where}`
   self.set(key, (self.get(key) ?? 0) + dt)
-  const area = url === '' ? (functionName.startsWith('(') ? functionName : 'native (uWS addon, V8 builtins)')
+  const area = url === '' ? (functionName.startsWith('(') ? functionName : 'native (uWS addon, Node bindings, V8 builtins)')
     : /node_modules\/undici\//.test(url) ? 'undici'
       : /\/dist\//.test(url) ? 'uproxy dist/'
         : url.startsWith('node:') ? 'node: core' : 'other JS'

@@ -1,7 +1,10 @@
 // Step 1's README: the origin answers "origin server response", and its /headers, /stream, /upload paths.
 import t from 'tap'
-import { startStep } from './helpers/tutorial-step.ts'
-import { send } from './helpers/tutorial-http.ts'
+import { spawnSync } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { startStep, within } from './helpers/tutorial-step.ts'
+import { open, send } from './helpers/tutorial-http.ts'
 
 t.test('the origin answers as its README shows', async (t) => {
   const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
@@ -28,4 +31,26 @@ t.test('the origin answers as its README shows', async (t) => {
 
   const upload = await send(origin.url + '/upload', { method: 'POST', body: Buffer.alloc(100_000) })
   t.equal(upload.body, 'received 100000 bytes\n', '/upload counts the body')
+})
+
+t.test('/stream pauses between its lines', async (t) => {
+  const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
+  const got = await open(origin.url + '/stream')
+  const first = got.firstChunk.then(() => Date.now())
+  let last = 0
+  got.res.on('data', () => { last = Date.now() })
+  await within(got.body, 10_000, 'the /stream body')
+  const took = last - await first
+  t.ok(took >= 500, `about 300 ms before each of the last two lines (${took} ms from first to last)`)
+})
+
+t.test('a port in use is one line and exit code 1', async (t) => {
+  const busy = createServer().listen(0, '127.0.0.1')
+  await once(busy, 'listening')
+  t.teardown(() => { busy.close() })
+  const { port } = busy.address() as AddressInfo
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'tutorials/01-origin-server/main.ts',
+    '--listen', `127.0.0.1:${port}`], { cwd: new URL('..', import.meta.url), encoding: 'utf8', timeout: 20_000 })
+  t.equal(run.status, 1)
+  t.equal(run.stderr.trim(), `cannot listen on 127.0.0.1:${port}: EADDRINUSE`)
 })

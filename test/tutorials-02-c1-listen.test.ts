@@ -1,7 +1,9 @@
 // Step 2's README: C1 logs each request and answers with what it copied; HttpRequest dies after an await.
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import uWS from 'uWebSockets.js'
-import { startStep } from './helpers/tutorial-step.ts'
+import { startStep, within } from './helpers/tutorial-step.ts'
 import { send } from './helpers/tutorial-http.ts'
 
 t.test('C1 answers and logs as its README shows', async (t) => {
@@ -39,4 +41,21 @@ t.test('reading HttpRequest after an await throws, as the README says', async (t
   t.equal(got.body, 'done')
   t.equal(afterMicrotask, '/late', 'still readable after a bare microtask')
   t.match(thrown, /must not be accessed after await or route handler return/)
+})
+
+t.test('returning without answering or onAborted stops the process, as the README says', async (t) => {
+  const program = `
+    import uWS from 'uWebSockets.js'
+    uWS.App().any('/*', () => {}).listen('127.0.0.1', 0, (s) => console.log(uWS.us_socket_local_port(s)))`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', program],
+    { cwd: new URL('..', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { child.kill('SIGKILL') })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s })
+  const exited = once(child, 'exit')
+  const [port] = await within(once(child.stdout, 'data'), 10_000, 'the port') as [Buffer]
+  await send(`http://127.0.0.1:${String(port).trim()}/`).catch(() => {})
+  const [code, signal] = await within(exited, 10_000, 'the process to stop')
+  t.ok(code !== 0 || signal !== null, `the process stopped (code ${code}, signal ${signal})`)
+  t.match(stderr, 'Returning from a request handler without responding or attaching an abort handler is forbidden!')
 })

@@ -8,8 +8,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick               one short round (under a minute) instead of the full run
   --nginx               also measure nginx (1 worker, upstream keep-alive) when it is installed
   --rounds N            rounds over the whole matrix, targets interleaved (default 5; quick 1)
-  --time MS             timed run per cell (default 1000; quick 300)
-  --warmup MS           tinybench warmup per cell, 0 for none (default 300; quick 0)
+  --time MS             timed run per cell (default 700; quick 300)
+  --warmup MS           tinybench warmup per cell, 0 for none (default 200; quick 0)
   --workloads LIST      comma list of small-get,1mib-get,1mib-post,stream (default all)
   --concurrency LIST    comma list of connection counts (default 1,32,256)
   --targets LIST        comma list of direct,node-http,uproxy,nginx (default all but nginx)
@@ -74,8 +74,8 @@ export function parsePlan (argv: string[]): Plan | 'help' {
   return {
     quick,
     rounds: positive('--rounds', values.rounds ?? (quick ? '1' : '5')),
-    timeMs: positive('--time', values.time ?? (quick ? '300' : '1000')),
-    warmupMs: positive('--warmup', values.warmup ?? (quick ? '0' : '300'), 0),
+    timeMs: positive('--time', values.time ?? (quick ? '300' : '700')),
+    warmupMs: positive('--warmup', values.warmup ?? (quick ? '0' : '200'), 0),
     workloads,
     concurrency,
     targets,

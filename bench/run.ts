@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parsePlan, USAGE, UsageError, type Plan } from './args.js'
 import { compileParties, REPO_ROOT } from './compile.js'
 import { runCell } from './load.js'
-import { aggregate, formatRatioLines, formatTable, ratios, type Sample } from './report.js'
+import { aggregate, formatRatioLines, formatTable, median, ratios, type Sample } from './report.js'
 import { findNginx, startBackend, startTarget, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
 import { verifyBodies } from './verify.js'
 import type { Workload } from './workloads.js'
@@ -130,6 +130,9 @@ async function main (): Promise<void> {
     console.log('')
     console.log('ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means uproxy spends less):')
     for (const line of formatRatioLines(rs, plan.workloads.map((w) => w.name))) console.log(line)
+    const others = samples.map((x) => Math.max(0, x.other_cpu_pct))
+    console.log(`other load on the machine during the timed runs: median ${median(others).toFixed(0)} %, max ${Math.max(...others).toFixed(0)} % of all CPUs` +
+      ' (figures taken while other work ran are noisier; rerun when it is quieter)')
     if (restarts > 0) console.log(`note: ${restarts} party restart(s) during the run; see the progress log`)
     log(`bench: wrote ${out}; ${((Date.now() - started) / 1000).toFixed(0)} s in all`)
   } finally {

@@ -1,5 +1,6 @@
 // Step 3's README: each request is forwarded to the backend with Host rewritten; the answer comes back whole.
 import t from 'tap'
+import { Agent } from 'undici'
 import { startStep } from './helpers/tutorial-step.ts'
 import { send, startOrigin } from './helpers/tutorial-http.ts'
 
@@ -45,5 +46,20 @@ t.test('method, path, query and headers reach the backend; the answer comes back
 t.test('a backend that refuses drops the client (step 5 answers 502)', async (t) => {
   const proxy = await startStep(t, '03-c2-forward', ['--listen', '127.0.0.1:0', '--backend', 'http://127.0.0.1:1'])
   await t.rejects(send(proxy.url + '/'), 'the client sees the connection close without an answer')
-  await proxy.waitForLine(/^C2 failed: /)
+  await proxy.waitForLine(/^C2 failed: connect ECONNREFUSED /)
+})
+
+t.test('HEAD through this step says Content-Length: 0, as the README warns', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => res.writeHead(200, { 'content-length': '23' }).end())
+  const proxy = await startStep(t, '03-c2-forward', ['--listen', '127.0.0.1:0', '--backend', origin.url])
+  const head = await send(proxy.url + '/', { method: 'HEAD' })
+  t.equal(head.headers['content-length'], '0')
+})
+
+t.test('undici wants onRequestStart to treat a handler as the v7 kind', async (t) => {
+  const agent = new Agent()
+  t.teardown(() => agent.close())
+  t.throws(() => agent.dispatch({ origin: 'http://127.0.0.1:1', path: '/', method: 'GET' }, {
+    onResponseStart() {}, onResponseData() {}, onResponseEnd() {}, onResponseError() {},
+  }), { message: 'invalid onConnect method' })
 })

@@ -1,5 +1,8 @@
 // Step 4's README: each backend chunk reaches the client before the backend has finished; HEAD/204/304 bodiless.
 import t from 'tap'
+import http from 'node:http'
+import { once } from 'node:events'
+import uWS from 'uWebSockets.js'
 import type { ServerResponse } from 'node:http'
 import { startStep, within } from './helpers/tutorial-step.ts'
 import { open, send, startOrigin } from './helpers/tutorial-http.ts'
@@ -55,4 +58,40 @@ t.test('streaming and bodiless answers, against a recording origin', async (t) =
       t.equal(got.body, '', `${status}: no body`)
     }
   })
+})
+
+t.test('uWS: endWithoutBody(length) leaves the response unfinished; a written header does not', async (t) => {
+  const aborted: string[] = []
+  let listen: uWS.us_listen_socket | false = false
+  const app = uWS.App().any('/*', (res, req) => {
+    const url = req.getUrl()
+    res.onAborted(() => aborted.push(url))
+    if (url === '/argument') res.endWithoutBody(23)
+    else res.writeHeader('content-length', '23').endWithoutBody()
+  })
+  const port = await new Promise<number>((resolve) => app.listen('127.0.0.1', 0, (s) => {
+    listen = s
+    resolve(s ? uWS.us_socket_local_port(s) : -1)
+  }))
+  t.teardown(() => { if (listen) uWS.us_listen_socket_close(listen) })
+
+  /** Two HEAD requests on one keep-alive connection: how did the second one fare? */
+  const twice = async (path: string) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    t.teardown(() => agent.destroy())
+    const head = async () => {
+      const req = http.request({ host: '127.0.0.1', port, path, method: 'HEAD', agent })
+      req.end()
+      const [res] = await within(once(req, 'response'), 5000, `HEAD ${path}`) as [http.IncomingMessage]
+      t.equal(res.headers['content-length'], '23', `${path}: the length is sent`)
+      res.resume()
+      await once(res, 'end')
+      return req.reusedSocket ? 'reused the connection' : 'on a new connection'
+    }
+    await head()
+    return head().catch((err: NodeJS.ErrnoException) => `failed: ${err.code}`)
+  }
+  t.equal(await twice('/header'), 'reused the connection', 'writeHeader + endWithoutBody(): keep-alive works')
+  t.equal(await twice('/argument'), 'failed: ECONNRESET', 'endWithoutBody(23): the next request on it is dropped')
+  t.same(aborted, ['/argument'], 'and onAborted fired for the response that had "ended"')
 })

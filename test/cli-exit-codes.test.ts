@@ -18,12 +18,12 @@ async function failsWith(t: Test, run: CliRun, what: string, code: number, line:
   t.equal(run.stdout(), '', `${what}: want nothing on stdout`)
 }
 
-t.test('the ready line comes first with the real port; a backend as BACKEND, -b URL or --backend host:port (meaning http)', async (t) => {
+// Every other CLI test names its backend as a positional URL; --backend is the same flag as -b (cli-args table).
+t.test('the ready line comes first with the real port; a backend as -b URL or as a bare host:port BACKEND (meaning http)', async (t) => {
   const origin = await startOrigin(t, (req, res) => res.end(`origin ${req.url}`))
   const ways: Array<[what: string, args: string[]]> = [
-    ['positional BACKEND', [origin.url]],
     ['-b URL', ['-b', origin.url]],
-    ['--backend bare host:port', ['--backend', `127.0.0.1:${origin.port}`]],
+    ['bare host:port BACKEND', [`127.0.0.1:${origin.port}`]],
   ]
   const runs = await Promise.all(ways.map(([, args]) => startCliProxy(t, [...args, '--quiet'])))
   for (const [i, [what]] of ways.entries()) {

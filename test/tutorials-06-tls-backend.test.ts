@@ -33,6 +33,10 @@ t.test('the README run: the step-1 origin over https, trusted with --ca', async 
   t.equal(JSON.parse((await send(trusted.url + '/headers')).body).headers.host, new URL(origin.url).host,
     'Host is the backend host:port')
 
+  const viaEnv = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url],
+    { NODE_EXTRA_CA_CERTS: pem.cert })
+  t.equal((await send(viaEnv.url + '/')).body, 'origin server response\n', 'NODE_EXTRA_CA_CERTS=cert.pem works too')
+
   const untrusted = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url])
   const refused = await send(untrusted.url + '/')
   t.equal(refused.status, 502, 'without --ca the certificate is refused')
@@ -52,4 +56,15 @@ t.test('NODE_EXTRA_CA_CERTS trusts a CA, and SNI names the backend host', async 
   t.equal(got.status, 200)
   t.equal(got.body, 'servername=localhost\n', 'SNI carried the backend host name')
   t.equal(origin.seen[0]?.headers.host, new URL(backend).host)
+})
+
+t.test('a certificate for another name is refused', async (t) => {
+  const certs = makeCerts(['other'])
+  t.teardown(certs.cleanup)
+  const origin = await startOrigin(t, undefined, { cert: certs.cert, key: certs.key })
+  const proxy = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend',
+    `https://localhost:${new URL(origin.url).port}`, '--ca', certs.caFile])
+  const got = await send(proxy.url + '/')
+  t.equal(got.status, 502)
+  t.equal(got.body, '502 Bad Gateway: ERR_TLS_CERT_ALTNAME_INVALID\n')
 })

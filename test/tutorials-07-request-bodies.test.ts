@@ -72,7 +72,7 @@ t.test('bodies arrive byte for byte, framed as the client framed them', async (t
 })
 
 t.test('a client that does not read holds the backend back', async (t) => {
-  const total = 128 * MiB
+  const total = 64 * MiB
   let backendWriter: ReturnType<typeof pump> | undefined
   const origin = await startOrigin(t, (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/octet-stream' })
@@ -108,7 +108,7 @@ t.test('a backend that does not read holds the client upload back', async (t) =>
   t.teardown(() => { origin.closeAllConnections(); origin.close() })
   const backend = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`
   const proxy = await startStep(t, '07-request-bodies', ['--listen', '127.0.0.1:0', '--backend', backend])
-  const total = 128 * MiB
+  const total = 64 * MiB
   const req = http.request(proxy.url + '/upload', { method: 'POST', agent: false, headers: { 'content-length': total } })
   const answer = once(req, 'response') as Promise<[http.IncomingMessage]>
   const client = pump(req, total)
@@ -121,4 +121,13 @@ t.test('a backend that does not read holds the client upload back', async (t) =>
   let text = ''
   for await (const c of res) text += c as string
   t.equal(text, `received ${total} bytes\n`)
+})
+
+t.test('a backend that refuses during an upload: 502, and the proxy keeps serving', async (t) => {
+  const proxy = await startStep(t, '07-request-bodies', ['--listen', '127.0.0.1:0', '--backend', 'http://127.0.0.1:1'])
+  const got = await send(proxy.url + '/upload', { method: 'POST', body: Buffer.alloc(10 * MiB) }).catch((e: Error) => e)
+  if (got instanceof Error) t.match(got.message, /EPIPE|ECONNRESET|socket hang up/, 'the answer came before the upload ended')
+  else t.equal(got.body, '502 Bad Gateway: ECONNREFUSED\n')
+  t.equal((await send(proxy.url + '/')).status, 502, 'the proxy is still running')
+  t.equal(proxy.child.exitCode, null)
 })

@@ -73,6 +73,7 @@ export async function send(url: string, options: { method?: string, headers?: Re
   req.setTimeout(10_000, () => req.destroy(new Error(`no complete answer from ${url} within 10 s`)))
   req.end(options.body)
   const [res] = await once(req, 'response') as [http.IncomingMessage]
+  req.on('error', () => {}) // answered before the upload was over: the rest of it may hit a closed socket
   const chunks: Buffer[] = []
   for await (const chunk of res) chunks.push(chunk as Buffer)
   const raw: [string, string][] = []

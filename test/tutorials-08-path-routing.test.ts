@@ -38,6 +38,7 @@ t.test('route matching and rewriting', async (t) => {
     ['/api?q=1', 'api got /api?q=1', 'api got /?q=1'],
     ['/api/x?q=1', 'api got /api/x?q=1', 'api got /x?q=1'],
     ['/apis', 'main got /apis', 'main got /apis'],
+    ['/api2', 'main got /api2', 'main got /api2'],
     ['/api/v2', 'apiv2 got /api/v2', 'apiv2 got /'],
     ['/api/v2/users?id=3', 'apiv2 got /api/v2/users?id=3', 'apiv2 got /users?id=3'],
     ['/api/v20', 'api got /api/v20', 'api got /v20'],

@@ -1,24 +1,27 @@
 // The uWS app: copy each request out of uWS, check it, pick its backend, and open C2.
 import type { AppOptions, HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js'
 import type { Logs } from './access-log.js'
-import type { BackendPools } from './backend-pools.js'
 import { c1RequestBody, hasRequestBody } from './c1-request-body.js'
 import { C1, type C1Request } from './c1-response.js'
 import { c1WebSocketBehavior } from './c1-websocket.js'
 import { openC2 } from './c2-exchange.js'
 import { openC2WebSocket } from './c2-websocket.js'
 import type { ProxyConfig } from './config.js'
+import type { ProxyTargets } from './proxy-targets.js'
 import type { Closable, InFlight } from './in-flight.js'
+import { withoutNativeStdout } from './native-stdout.js'
 import type { Uws } from './native-uws.js'
 import { refuseRequest } from './request-framing.js'
 import { c2RequestHeaders } from './request-headers.js'
-import { backendPath, findRoute } from './route-table.js'
+import { backendPath } from './route-table.js'
 import type { CertificateFiles } from './tls-config.js'
 
 /** Everything the request handler needs, made once per proxy. */
 export interface C1Context {
+  /** the configuration the proxy started with: its listeners and TLS certificates */
   readonly config: ProxyConfig
-  readonly pools: BackendPools
+  /** the routes, pools and groups of the configuration in force; a reload swaps `current` */
+  readonly live: { current: ProxyTargets }
   readonly logs: Logs
   readonly inFlight: InFlight<C1>
   /** open WebSocket tunnels, closed with 1001 at shutdown */
@@ -37,7 +40,8 @@ export function createC1App(uws: Uws, context: C1Context): TemplatedApp {
   const app = attachExchanges(uws.SSLApp(appOptions(tls.defaultCertificate)), context)
   for (const sni of tls.sni) {
     // a server name without its own routes has its requests reset (STACK-NOTES.md)
-    attachExchanges(app.addServerName(sni.name, appOptions(sni)).domain(sni.name), context)
+    app.addServerName(sni.name, appOptions(sni))
+    attachExchanges(withoutNativeStdout(() => app.domain(sni.name)), context)
   }
   return app
 }
@@ -56,24 +60,16 @@ function appOptions(files: CertificateFiles): AppOptions {
   }
 }
 
-function openExchange(res: HttpResponse, req: HttpRequest, { config, pools, logs, inFlight, proto }: C1Context): void {
+function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context): void {
   const request = copyRequest(res, req)
-  const route = findRoute(config.routes, request.url)
-  const backend = route ? route.backend : config.backend
-  const c1 = new C1(res, request, backend, logs, inFlight)
+  const target = live.current.find(request.url, request.headers)
+  const member = target.group.pick(request.clientAddress)
+  const c1 = new C1(res, request, member.backend, logs, inFlight)
   try {
     const refusal = refuseRequest(request.method, request.url, request.query, request.headers)
     if (refusal) return c1.refuse(refusal)
-    openC2(c1, pools.get(backend), {
-      method: request.method,
-      path: backendPath(backend, request.url, request.query, route?.rewrite ? route.prefix : undefined),
-      headers: c2RequestHeaders(request.headers, {
-        clientAddress: request.clientAddress,
-        proto: proto ?? 'http',
-        host: config.preserveHost ? '' : backend.host,
-      }),
-      body: hasRequestBody(request.headers) ? c1RequestBody(c1) : null,
-    })
+    const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
+    openC2(c1, target, proto ?? 'http', member, body)
   } catch (err) {
     // never throw out of a uWS callback: the proxy keeps serving (STYLE.md, Errors)
     c1.fail(err as Error)
@@ -82,16 +78,17 @@ function openExchange(res: HttpResponse, req: HttpRequest, { config, pools, logs
 
 /** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
 function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t,
-  { config, logs, inFlight, tunnels, proto }: C1Context): void {
+  { live, logs, inFlight, tunnels, proto }: C1Context): void {
   const request = copyRequest(res, req)
   const secWebSocketKey = req.getHeader('sec-websocket-key')
-  const route = findRoute(config.routes, request.url)
-  const backend = route ? route.backend : config.backend
+  const { config } = live.current
+  const target = live.current.find(request.url, request.headers)
+  const backend = target.group.pick(request.clientAddress).backend
   const c1 = new C1(res, request, backend, logs, inFlight)
   try {
     const refusal = refuseRequest(request.method, request.url, request.query, request.headers)
     if (refusal) return c1.refuse(refusal)
-    const path = backendPath(backend, request.url, request.query, route?.rewrite ? route.prefix : undefined)
+    const path = backendPath(backend, request.url, request.query, target.strip)
     openC2WebSocket(c1, {
       // ws:// for http://, wss:// for https://, with the same TLS rules
       url: backend.origin.replace(/^http/, 'ws') + path,

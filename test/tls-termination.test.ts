@@ -1,11 +1,13 @@
-import { writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import tls from 'node:tls'
 import t, { type Test } from 'tap'
 import { Agent, request } from 'undici'
 import { startProxy, type ProxyOptions } from '../src/index.js'
 import { makeCerts, type TestCerts } from './helpers/certs.js'
-import { startOrigin } from './helpers/origin.js'
+import { startOrigin, waitFor } from './helpers/origin.js'
 import { runCli, startCliProxy, startTestProxy } from './helpers/proxy.js'
 import { rawRequest } from './helpers/raw-http.js'
 
@@ -170,4 +172,19 @@ t.test('the API refuses bad TLS options with a ConfigError naming the file or op
   for (const [options, message] of cases) {
     await t.rejects(startProxy({ quiet: true, listen: '127.0.0.1:0', ...options }), { code: 'UPROXY_BAD_CONFIG', message })
   }
+})
+
+t.test('with --sni the ready line is still the first line of a stdout file or pipe', async (t) => {
+  // uWS 20.30's app.domain() prints "finding a.test" and "Browsed to SNI: a.test" on native stdout
+  const cert = certs(t)
+  const a = certs(t, ['a.test'])
+  const out = join(cert.dir, 'stdout.txt')
+  const fd = openSync(out, 'w')
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/cli.ts', import.meta.url)),
+    '--listen', '127.0.0.1:0', '--tls-cert', cert.certFile, '--tls-key', cert.keyFile,
+    '--sni', `a.test=${a.certFile},${a.keyFile}`, 'http://127.0.0.1:9'], { stdio: ['ignore', fd, 'ignore'] })
+  closeSync(fd)
+  t.teardown(() => void child.kill('SIGKILL'))
+  await waitFor(() => /listening on/.test(readFileSync(out, 'utf8')), 'the ready line', 15_000)
+  t.match(readFileSync(out, 'utf8'), /^uproxy listening on https:\/\/127\.0\.0\.1:\d+\n$/, 'the ready line is the first and only line')
 })

@@ -42,6 +42,11 @@ t.test('X-Forwarded-* from a client with none, and replacing a forged Proto/Host
   t.equal(plain!.headers['x-forwarded-for'], '127.0.0.1', 'no list yet: the client address alone')
   t.equal(forged!.headers['x-forwarded-proto'], 'http', 'Proto is what C1 speaks, not what the client claims')
   t.equal(forged!.headers['x-forwarded-host'], new URL(proxy.url).host, 'Host is what the client asked for')
+
+  // The README's "one thing to try": a second proxy in front of the first.
+  const front = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', proxy.url])
+  await send(front.url + '/chained', { headers: { 'x-forwarded-for': '203.0.113.7' } })
+  t.equal(origin.seen[2]!.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1, 127.0.0.1', 'one entry per proxy')
 })
 
 t.test('hop-by-hop response headers stop at the proxy', async (t) => {

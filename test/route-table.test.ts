@@ -25,7 +25,7 @@ t.test('a prefix matches itself and what lies below it, never a longer segment',
 })
 
 const route = (prefix: string, backend = 'http://b', rewrite = false): Route =>
-  ({ prefix, backend: parseBackend(backend, 'test'), rewrite })
+  ({ prefix, backend: parseBackend(backend, 'test'), rewrite }) as Route
 
 t.test('findRoute picks the longest matching prefix, whatever the order given', async (t) => {
   const routes = sortRoutes([route('/api'), route('/api/v2'), route('/static'), route('/api/v2/admin')])

@@ -20,7 +20,7 @@ const MAX_WEIGHT = 1000
 export function parseBackendList(value: unknown, what: string,
   parse: (text: string, what: string) => Backend = parseBackend): readonly WeightedBackend[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined
-  if (items === undefined) throw new ConfigError(`${what}: want a URL, a comma-separated list of URLs or an array of them`)
+  if (items === undefined) throw new ConfigError(`${what}: want a string, got ${JSON.stringify(value)} (a URL, URLs split by commas, or an array)`)
   if (items.length === 0) throw new ConfigError(`${what}: the list of backends is empty`)
   const seen = new Set<string>()
   return Object.freeze(items.map((item, i) => {

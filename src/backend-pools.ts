@@ -1,7 +1,7 @@
 // One keep-alive undici Pool per backend origin, with the TLS settings for https:// backends.
 import { Pool } from 'undici'
 import type { Backend } from './backend-url.js'
-import type { ProxyConfig } from './config.js'
+import { configuredBackends, type ProxyConfig } from './config.js'
 
 /** The pools of every configured backend, made up front: the targets come only from configuration. */
 export class BackendPools {
@@ -13,7 +13,7 @@ export class BackendPools {
       rejectUnauthorized: !config.insecure,
       ...(config.ca ? { ca: [...config.ca] } : {}),
     }
-    for (const backend of [config.backend, ...config.routes.map((route) => route.backend)]) {
+    for (const backend of configuredBackends(config)) {
       if (this.pools.has(poolKey(backend))) continue
       this.pools.set(poolKey(backend), new Pool(backend.origin, {
         connect,
@@ -31,6 +31,11 @@ export class BackendPools {
   /** The pool for a configured backend. */
   get(backend: Backend): Pool {
     return this.pools.get(poolKey(backend)) as Pool
+  }
+
+  /** Closes every pool once the exchanges it is running have ended (after a reload). */
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()))
   }
 
   /** Closes every pool's connections, cutting whatever is still running. */

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
 import { accessLine, type Logs } from './access-log.js'
 import type { Backend } from './backend-url.js'
-import { describeError, gatewayStatus } from './gateway-errors.js'
+import { describeError, errorCode, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
 import type { Refusal } from './request-framing.js'
 import { forEachC1Header } from './response-headers.js'
@@ -48,11 +48,14 @@ export class C1 {
   private pending: Buffer | undefined
   private pendingOffset = 0
   private writableHooked = false
+  /** ' after URL CODE, URL CODE': the backends that failed before this one, for the access line */
+  private attempts = ''
 
   constructor(
     readonly res: HttpResponse,
     readonly request: C1Request,
-    readonly backend: Backend,
+    /** the backend of the current attempt */
+    public backend: Backend,
     private readonly logs: Logs,
     private readonly inFlight: InFlight<C1>,
   ) {
@@ -140,6 +143,17 @@ export class C1 {
   }
 
   /**
+   * C2 failed on `backend` before any byte reached the client and sends the request to `next`:
+   * one stderr line now, and the failed attempt named in the access line.
+   */
+  retrying(next: Backend, err: Error): void {
+    const { method, url } = this.request
+    this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}; retrying on ${next.url}`)
+    this.attempts += `${this.attempts ? ',' : ' after'} ${this.backend.url} ${errorCode(err) || 'failed'}`
+    this.backend = next
+  }
+
+  /**
    * Refuses a request that must never reach a backend, answering on the next turn: uWS
    * drops the connection instead of serving a pipelined request while this one is pending,
    * so bytes smuggled behind a bad head are never parsed as a request.
@@ -218,7 +232,7 @@ export class C1 {
     const { access } = this.logs
     if (access) {
       const { method, url, query, startedAt } = this.request
-      access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url))
+      access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url + this.attempts))
     }
   }
 }

@@ -1,37 +1,65 @@
 // C2: the backend side of one exchange — an undici dispatch handler whose context is its C1.
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
+import type { Member } from './backend-group.js'
 import type { C1, C1Peer } from './c1-response.js'
-
-/** Methods that may be sent twice (RFC 9110 §9.2.2): safe to retry on a fresh connection. */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
-
-/** The errors of a pooled keep-alive socket that the backend had already closed. */
-const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'])
+import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
+import { describeError } from './gateway-errors.js'
+import type { Target } from './proxy-targets.js'
+import { c2RequestHeaders } from './request-headers.js'
+import { backendPath } from './route-table.js'
 
 class ClientGone extends Error {
   readonly code = 'UPROXY_CLIENT_GONE'
 }
 
 /**
- * Opens C2 for `c1` on `pool`. A request that met a stale keep-alive socket is sent once
- * more on a fresh connection when that is safe: idempotent, no body, and nothing sent to C1.
+ * Opens C2 for `c1` on `member`, one of `target`'s backends; `proto` is the scheme C1 was
+ * reached by (X-Forwarded-Proto). An exchange that fails
+ * before any byte reached the client is sent again, up to `retries` times, on another backend
+ * of the group (or on a fresh connection to the same one when a pooled connection broke),
+ * when that is safe: no request body, and an idempotent method or a connection never made.
  */
-export function openC2(c1: C1, pool: Dispatcher, request: Dispatcher.DispatchOptions, attempt = 0): void {
-  const c2 = new C2(c1, pool, request, attempt)
-  c1.c2 = c2
-  pool.dispatch(request, c2)
+export function openC2(c1: C1, target: Target, proto: string, member: Member, body: Readable | null): void {
+  target.owner.opened()
+  dispatchC2(new C2(c1, target, proto, member, body, 0, undefined))
+}
+
+function dispatchC2(c2: C2): void {
+  c2.c1.c2 = c2
+  c2.member.load.inFlight++
+  c2.target.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
 }
 
 class C2 implements Dispatcher.DispatchHandler, C1Peer {
+  readonly request: Dispatcher.DispatchOptions
   private controller: Dispatcher.DispatchController | undefined
+  private ended = false
 
   constructor(
-    private readonly c1: C1,
-    private readonly pool: Dispatcher,
-    private readonly request: Dispatcher.DispatchOptions,
+    readonly c1: C1,
+    readonly target: Target,
+    private readonly proto: string,
+    readonly member: Member,
+    body: Readable | null,
     private readonly attempt: number,
-  ) {}
+    /** the members tried before this attempt; undefined on the first */
+    private readonly tried: Member[] | undefined,
+  ) {
+    const { method, url, query, headers, clientAddress } = c1.request
+    const backend = member.backend
+    this.request = {
+      method,
+      path: backendPath(backend, url, query, target.strip),
+      headers: c2RequestHeaders(headers, {
+        clientAddress,
+        proto,
+        host: target.owner.config.preserveHost ? '' : backend.host,
+      }),
+      body,
+    }
+  }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller
@@ -41,6 +69,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.c1.done) return controller.abort(new ClientGone('client closed the connection'))
+    this.member.health.recordSuccess()
     this.c1.writeHead(status, message, headers)
   }
 
@@ -49,13 +78,25 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
   }
 
   onResponseEnd(): void {
+    this.end()
     this.c1.end()
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    if (err instanceof ClientGone) return
-    if (this.mayRetry(err)) return openC2(this.c1, this.pool, this.request, this.attempt + 1)
-    this.c1.fail(err)
+    if (err instanceof ClientGone) return this.end()
+    if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
+    const tried = this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined
+    const next = tried && (this.target.group.pickAgain(this.c1.request.clientAddress, tried) ??
+      (isBrokenConnection(err) ? this.member : undefined))
+    if (!next) {
+      this.end()
+      return this.c1.fail(err)
+    }
+    // this attempt is over, the exchange is not: the next attempt holds it open
+    this.ended = true
+    this.member.load.inFlight--
+    this.c1.retrying(next.backend, err)
+    dispatchC2(new C2(this.c1, this.target, this.proto, next, null, this.attempt + 1, tried))
   }
 
   /** C1 went away: destroy the backend exchange at once, so the backend sees its connection close. */
@@ -68,9 +109,18 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     this.controller?.resume()
   }
 
+  /** Retries are left, nothing reached the client, and sending the request again is safe. */
   private mayRetry(err: Error): boolean {
-    const code = (err as { code?: string }).code ?? ''
-    return this.attempt === 0 && !this.c1.responseStarted && !this.c1.done && this.request.body == null &&
-      IDEMPOTENT.has(this.request.method) && STALE_SOCKET.has(code)
+    const { c1, request } = this
+    if (this.attempt >= this.target.owner.config.retries || c1.responseStarted || c1.done) return false
+    return mayRetry(request.method, request.body != null, err)
+  }
+
+  /** The exchange is over on this backend and for good: its load and its configuration's count drop. */
+  private end(): void {
+    if (this.ended) return
+    this.ended = true
+    this.member.load.inFlight--
+    this.target.owner.closed()
   }
 }

@@ -1,7 +1,7 @@
 // argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
 import { parseArgs } from 'node:util'
 import { ConfigError } from './config-error.js'
-import { parseListen, type ProxyOptions, type RouteOption, type SniOption } from './config.js'
+import { parseListen, type PolicyName, type ProxyOptions, type RouteOption, type SniOption } from './config.js'
 
 /** The command line, understood. `options` holds only what the flags set. */
 export interface CliArgs {
@@ -28,6 +28,14 @@ const FLAGS = {
   sni: { type: 'string', multiple: true },
   'redirect-http': { type: 'boolean' },
   'backend-h2': { type: 'boolean' },
+  balance: { type: 'string' },
+  vhost: { type: 'string', multiple: true },
+  'max-fails': { type: 'string' },
+  'fail-window': { type: 'string' },
+  'fail-timeout': { type: 'string' },
+  'health-path': { type: 'string' },
+  'health-interval': { type: 'string' },
+  retries: { type: 'string' },
   config: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -65,6 +73,15 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.sni) options.sni = Object.fromEntries(values.sni.map(parseSni))
   if (values['redirect-http']) options.redirectHttp = true
   if (values['backend-h2']) options.backendH2 = true
+  // policy names, paths and ranges are checked by toConfig, which names the option
+  if (values.balance !== undefined) options.balance = values.balance as PolicyName
+  if (values.vhost) options.vhosts = parseVhosts(values.vhost)
+  if (values['max-fails'] !== undefined) options.maxFails = parseCount(values['max-fails'], '--max-fails')
+  if (values['fail-window'] !== undefined) options.failWindow = parseSeconds(values['fail-window'], '--fail-window')
+  if (values['fail-timeout'] !== undefined) options.failTimeout = parseSeconds(values['fail-timeout'], '--fail-timeout')
+  if (values['health-path'] !== undefined) options.healthPath = values['health-path']
+  if (values['health-interval'] !== undefined) options.healthInterval = parseSeconds(values['health-interval'], '--health-interval')
+  if (values.retries !== undefined) options.retries = parseCount(values.retries, '--retries')
   return { help: values.help ?? false, version: values.version ?? false, configFile: values.config, options }
 }
 
@@ -73,6 +90,19 @@ function parseRoute(text: string): RouteOption {
   const at = text.indexOf('=')
   if (at <= 0 || at === text.length - 1) throw new ConfigError(`--route: "${text}" is not PREFIX=URL`)
   return { prefix: text.slice(0, at), backend: text.slice(at + 1) }
+}
+
+/** 'HOST=URL[,URL…]', repeatable → { host: 'URL[,URL…]' }. */
+function parseVhosts(texts: string[]): Record<string, string> {
+  const vhosts: Record<string, string> = {}
+  for (const text of texts) {
+    const at = text.indexOf('=')
+    if (at <= 0 || at === text.length - 1) throw new ConfigError(`--vhost: "${text}" is not HOST=URL[,URL…]`)
+    const host = text.slice(0, at).toLowerCase()
+    if (Object.hasOwn(vhosts, host)) throw new ConfigError(`--vhost: host "${host}" is given twice`)
+    vhosts[host] = text.slice(at + 1)
+  }
+  return vhosts
 }
 
 /** 'HOST=CERT,KEY' → [host, { cert, key }]. */
@@ -86,6 +116,11 @@ function parseSeconds(text: string, what: string): number {
   const value = Number(text)
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new ConfigError(`${what}: "${text}" is not a number of seconds`)
   return value
+}
+
+function parseCount(text: string, what: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what}: "${text}" is not a whole number`)
+  return Number(text)
 }
 
 /** parseArgs' messages run long; keep the part that names the argument. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bin: parse, start, print the ready line, stop on signals; the only place that exits.
 import { createRequire } from 'node:module'
-import { parseCliArgs } from './cli-args.js'
+import { parseCliArgs, type CliArgs } from './cli-args.js'
 import { readConfigFile } from './config-file.js'
 import { startProxy, type Proxy } from './index.js'
 import { USAGE } from './usage.js'
@@ -12,8 +12,9 @@ const EXIT_FAILURE = 1
 
 async function main(argv: string[]): Promise<void> {
   let proxy: Proxy
+  let args: CliArgs
   try {
-    const args = parseCliArgs(argv)
+    args = parseCliArgs(argv)
     if (args.help) return void process.stdout.write(USAGE)
     if (args.version) return void process.stdout.write(`${version()}\n`)
     const fromFile = args.configFile === undefined ? {} : readConfigFile(args.configFile)
@@ -31,6 +32,18 @@ async function main(argv: string[]): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  process.on('SIGHUP', () => void reload(proxy, args))
+}
+
+/** SIGHUP: read --config again, flags still over it; a bad file is one stderr line and changes nothing. */
+async function reload(proxy: Proxy, args: CliArgs): Promise<void> {
+  if (args.configFile === undefined) return void process.stderr.write('uproxy: SIGHUP ignored: there is no --config file to read again\n')
+  try {
+    await proxy.reload({ ...readConfigFile(args.configFile), ...args.options })
+    process.stderr.write(`uproxy: reloaded ${args.configFile}\n`)
+  } catch (err) {
+    process.stderr.write(`uproxy: reload rejected, the running configuration stays: ${(err as Error).message}\n`)
+  }
 }
 
 function version(): string {

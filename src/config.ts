@@ -1,25 +1,33 @@
 // Options a user gives (API, config file, flags) → one complete, frozen ProxyConfig.
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
+import { parseBackendList, type WeightedBackend } from './backend-list.js'
 import { parseBackend, type Backend } from './backend-url.js'
+import { parsePolicyName, type PolicyName } from './balance-policy.js'
+import { toHealthConfig, toRetries, toVhosts, type HealthConfig, type HostConfig, type VhostOption } from './config-balancing.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type ListenOption, type Listener } from './listen-address.js'
 import { normalisePrefix, sortRoutes, type Route } from './route-table.js'
 import { toTlsConfig, type SniOption, type TlsConfig } from './tls-config.js'
+import type { VhostTable } from './vhost-table.js'
 
 export { parseListen, type ListenOption, type Listener } from './listen-address.js'
 export type { SniOption, TlsConfig } from './tls-config.js'
+export type { HealthConfig, HostConfig, VhostOption } from './config-balancing.js'
+export type { PolicyName } from './balance-policy.js'
 
 /** A route as a user writes it. */
 export interface RouteOption {
   /** path prefix, e.g. '/api'; matches '/api', '/api/…' and '/api?…', never '/apis' */
   prefix: string
-  /** backend URL for this prefix */
-  backend: string
+  /** backend URL for this prefix, or several: 'http://a:1*3,http://b:2' or an array; `*N` is a weight */
+  backend: string | string[]
   /** strip the prefix before forwarding (default: the top-level `rewrite`) */
   rewrite?: boolean
   /** speak HTTP/2 to this https:// backend (default: the top-level `backendH2`) */
   backendH2?: boolean
+  /** how to choose among several backends (default: the top-level `balance`) */
+  balance?: PolicyName
 }
 
 /** What a user may pass to startProxy() or put in a --config file. Every field is optional. */
@@ -30,8 +38,24 @@ export interface ProxyOptions {
    * plain HTTP; with `tlsCert`, an address without a scheme is HTTPS when it is the last one.
    */
   listen?: ListenOption | ListenOption[]
-  /** the default backend; default 'http://info.cern.ch' */
-  backend?: string
+  /** the default backend, or several ('http://a:1*3,http://b:2' or an array); default 'http://info.cern.ch' */
+  backend?: string | string[]
+  /** how to choose among several backends: round-robin (default), least-connections, ip-hash, two-random-choices */
+  balance?: PolicyName
+  /** backends chosen by the request's Host (port ignored; '*.example.com' wildcards) before path routes */
+  vhosts?: Record<string, string | string[] | VhostOption>
+  /** failures within `failWindow` that take a backend out for `failTimeout` (default 1) */
+  maxFails?: number
+  /** seconds in which `maxFails` failures count (default 10) */
+  failWindow?: number
+  /** seconds a failed backend stays out (default 10) */
+  failTimeout?: number
+  /** probe this path on every backend; 2xx/3xx is up, anything else down (default: no probes) */
+  healthPath?: string
+  /** seconds between probes (default 5) */
+  healthInterval?: number
+  /** other backends an exchange may be sent to when one fails before answering (default 1) */
+  retries?: number
   /** path routes; the longest matching prefix wins, no match goes to `backend` */
   routes?: RouteOption[]
   /** strip the matched route prefix before forwarding (default false) */
@@ -70,8 +94,15 @@ export interface ProxyConfig {
   /** undefined: no https:// listener */
   readonly tls: TlsConfig | undefined
   readonly redirectHttp: boolean
+  /** the first of `backends` */
   readonly backend: Backend
+  readonly backends: readonly WeightedBackend[]
+  readonly balance: PolicyName
   readonly routes: readonly Route[]
+  /** hosts with their own backends and routes; other hosts get `backends` and `routes` */
+  readonly vhosts: VhostTable<HostConfig>
+  readonly health: HealthConfig
+  readonly retries: number
   readonly preserveHost: boolean
   readonly timeoutMs: number
   readonly graceMs: number
@@ -85,7 +116,8 @@ export const DEFAULT_BACKEND = 'http://info.cern.ch'
 export const DEFAULT_LISTEN = '0.0.0.0:8000'
 
 const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure',
-  'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2'])
+  'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2',
+  'balance', 'vhosts', 'maxFails', 'failWindow', 'failTimeout', 'healthPath', 'healthInterval', 'retries'])
 
 /** Validates options and fills in the defaults. Throws ConfigError naming the bad option. */
 export function toConfig(options: ProxyOptions): ProxyConfig {
@@ -94,7 +126,10 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
   }
   const rewrite = optionalBoolean(options.rewrite, 'rewrite') ?? false
   const h2 = optionalBoolean(options.backendH2, 'backendH2') ?? false
-  const routes = (options.routes ?? []).map((route, i) => toRoute(route, rewrite, h2, `routes[${i}]`))
+  const balance = options.balance === undefined ? 'round-robin' : parsePolicyName(options.balance, 'balance')
+  const defaults = { rewrite, h2, balance }
+  const main = toHost({ backend: options.backend ?? DEFAULT_BACKEND, routes: options.routes }, defaults, '')
+  const vhosts = toVhosts(options.vhosts, (vhost, what) => toHost(vhost, defaults, what))
   const tls = toTlsConfig(options)
   const listeners = Object.freeze(toListeners(options.listen ?? DEFAULT_LISTEN, tls !== undefined))
   const redirectHttp = optionalBoolean(options.redirectHttp, 'redirectHttp') ?? false
@@ -106,8 +141,10 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
     listeners,
     tls,
     redirectHttp,
-    backend: parseBackend(optionalString(options.backend, 'backend') ?? DEFAULT_BACKEND, 'backend', h2),
-    routes: sortRoutes(routes),
+    ...main,
+    vhosts,
+    health: toHealthConfig(options),
+    retries: toRetries(options.retries),
     preserveHost: optionalBoolean(options.preserveHost, 'preserveHost') ?? false,
     timeoutMs: seconds(options.timeout ?? 60, 'timeout', false),
     graceMs: seconds(options.grace ?? 10, 'grace', true),
@@ -117,16 +154,56 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
   })
 }
 
-function toRoute(route: RouteOption, rewrite: boolean, h2: boolean, what: string): Route {
+/** What a route or host takes from the top level unless it says otherwise. */
+interface Defaults {
+  readonly rewrite: boolean
+  readonly h2: boolean
+  readonly balance: PolicyName
+}
+
+/** The default host (`what` '') or a virtual host: its backends and its routes. */
+function toHost(host: VhostOption, defaults: Defaults, what: string): HostConfig {
+  const at = (name: string) => (what ? `${what}.${name}` : name)
+  if (host.backend === undefined) throw new ConfigError(`${what}: want { backend, balance?, routes? }`)
+  const backends = toBackends(host.backend, at('backend'), defaults.h2)
+  const routes = host.routes ?? []
+  if (!Array.isArray(routes)) throw new ConfigError(`${at('routes')}: want an array of { prefix, backend }`)
+  return Object.freeze({
+    backend: (backends[0] as WeightedBackend).backend,
+    backends,
+    balance: host.balance === undefined ? defaults.balance : parsePolicyName(host.balance, at('balance')),
+    routes: sortRoutes(routes.map((route, i) => toRoute(route, defaults, `${at('routes')}[${i}]`))),
+  })
+}
+
+function toRoute(route: RouteOption, defaults: Defaults, what: string): Route {
   if (typeof route !== 'object' || route === null) throw new ConfigError(`${what}: want { prefix, backend }`)
   const prefix = optionalString(route.prefix, `${what}.prefix`)
-  const backend = optionalString(route.backend, `${what}.backend`)
-  if (prefix === undefined || backend === undefined) throw new ConfigError(`${what}: want { prefix, backend }`)
+  if (prefix === undefined || route.backend === undefined) throw new ConfigError(`${what}: want { prefix, backend }`)
+  const backends = toBackends(route.backend, what, optionalBoolean(route.backendH2, `${what}.backendH2`) ?? defaults.h2)
   return Object.freeze({
     prefix: normalisePrefix(prefix, what),
-    backend: parseBackend(backend, what, optionalBoolean(route.backendH2, `${what}.backendH2`) ?? h2),
-    rewrite: optionalBoolean(route.rewrite, `${what}.rewrite`) ?? rewrite,
+    backend: (backends[0] as WeightedBackend).backend,
+    backends,
+    balance: route.balance === undefined ? defaults.balance : parsePolicyName(route.balance, `${what}.balance`),
+    rewrite: optionalBoolean(route.rewrite, `${what}.rewrite`) ?? defaults.rewrite,
   })
+}
+
+function toBackends(value: unknown, what: string, h2: boolean): readonly WeightedBackend[] {
+  return parseBackendList(value, what, (text, at) => parseBackend(text, at, h2))
+}
+
+/** Every backend the configuration names, once each (by URL and protocol), default host first. */
+export function configuredBackends(config: ProxyConfig): Backend[] {
+  const hosts: HostConfig[] = [config, ...config.vhosts.exact.values(), ...config.vhosts.wildcards.map(([, host]) => host)]
+  const found = new Map<string, Backend>()
+  for (const host of hosts) {
+    for (const list of [host.backends, ...host.routes.map((route) => route.backends)]) {
+      for (const { backend } of list) found.set(`${backend.url} ${backend.h2}`, found.get(`${backend.url} ${backend.h2}`) ?? backend)
+    }
+  }
+  return [...found.values()]
 }
 
 function seconds(value: unknown, what: string, zeroAllowed: boolean): number {

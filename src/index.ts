@@ -1,7 +1,6 @@
 // The public API: startProxy() and its types.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { createLogs } from './access-log.js'
-import { BackendPools } from './backend-pools.js'
 import { createRedirectApp } from './c1-redirect.js'
 import { createC1App, type C1Context } from './c1-server.js'
 import type { C1 } from './c1-response.js'
@@ -9,10 +8,11 @@ import { toConfig, type Listener, type ProxyConfig, type ProxyOptions } from './
 import { InFlight, type Closable } from './in-flight.js'
 import { listenerUrl } from './listen-address.js'
 import { loadNativeUws, type Uws } from './native-uws.js'
+import { ProxyTargets } from './proxy-targets.js'
 
 export { ConfigError } from './config-error.js'
 export { NativeUwsMissing } from './native-uws.js'
-export type { ListenOption, ProxyOptions, RouteOption, SniOption } from './config.js'
+export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config.js'
 
 /** A running proxy. */
 export interface Proxy {
@@ -26,6 +26,13 @@ export interface Proxy {
    * grace period, then closes every connection left (idle keep-alive ones included).
    */
   close(): Promise<void>
+  /**
+   * Swaps in new routes, backends, policies and health settings without dropping a connection
+   * or an exchange: exchanges under way finish on the old pools, which then close. Rejects
+   * with ConfigError, keeping the old configuration, when `options` are invalid. Listen
+   * addresses and TLS certificates stay as they were started.
+   */
+  reload(options: ProxyOptions): Promise<void>
 }
 
 /** Thrown when C1 cannot listen: the port is in use or not permitted. */
@@ -43,10 +50,11 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   const uws = loadNativeUws()
   const logs = createLogs(config.quiet)
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const pools = new BackendPools(config)
+  const live = { current: new ProxyTargets(config, logs.error) }
+  const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
-  const context: C1Context = { config, pools, logs, inFlight, tunnels }
+  const context: C1Context = { config, live, logs, inFlight, tunnels }
   const apps = new Map<string, TemplatedApp>()
   const listenSockets: us_listen_socket[] = []
   const ports: number[] = []
@@ -63,7 +71,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     }
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
-    await pools.destroy()
+    await live.current.destroy()
     throw err
   }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
@@ -72,7 +80,20 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     url: urls[0] as string,
     port: ports[0] as number,
     urls,
-    close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, pools, logs, config.graceMs)),
+    close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
+      live.current.config.graceMs)),
+    async reload(options) {
+      if (closing) throw new Error('the proxy is shutting down')
+      const next = toConfig(options)
+      if (JSON.stringify([next.listeners, next.tls, next.redirectHttp]) !== JSON.stringify([config.listeners, config.tls, config.redirectHttp])) {
+        logs.error('reload: listen addresses and TLS certificates change only on restart')
+      }
+      if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
+      const old = live.current
+      live.current = new ProxyTargets(next, logs.error)
+      retiring.add(old)
+      void old.retire().then(() => retiring.delete(old))
+    },
   }
 }
 
@@ -117,13 +138,13 @@ function listen(app: TemplatedApp, host: string, port: number): Promise<us_liste
 }
 
 async function shutdown(uws: Uws, apps: TemplatedApp[], listenSockets: us_listen_socket[], inFlight: InFlight<C1>,
-  tunnels: Set<Closable>, pools: BackendPools, logs: ReturnType<typeof createLogs>, graceMs: number): Promise<void> {
+  tunnels: Set<Closable>, targets: ProxyTargets[], logs: ReturnType<typeof createLogs>, graceMs: number): Promise<void> {
   for (const socket of listenSockets) uws.us_listen_socket_close(socket)
   // a WebSocket never finishes by itself: both ends get 1001 Going Away at once
   for (const tunnel of [...tunnels]) tunnel.close()
   await inFlight.drain(graceMs)
   // uWS 20.30 has app.close() (closes every socket) but its typings lack it
   for (const app of apps) (app as TemplatedApp & { close(): void }).close()
-  await pools.destroy()
+  await Promise.all(targets.map((set) => set.destroy()))
   logs.flush()
 }

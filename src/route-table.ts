@@ -1,12 +1,17 @@
 // Path routes: the longest prefix on a segment boundary wins, optionally stripped.
+import type { WeightedBackend } from './backend-list.js'
 import type { Backend } from './backend-url.js'
+import type { PolicyName } from './balance-policy.js'
 import { ConfigError } from './config-error.js'
 
-/** A validated route: requests under `prefix` go to `backend`. */
+/** A validated route: requests under `prefix` go to one of `backends`, chosen by `balance`. */
 export interface Route {
   /** starts with '/', no trailing slash (except the root route '/') */
   readonly prefix: string
+  /** the first of `backends` */
   readonly backend: Backend
+  readonly backends: readonly WeightedBackend[]
+  readonly balance: PolicyName
   /** strip the prefix before forwarding */
   readonly rewrite: boolean
 }
@@ -19,7 +24,7 @@ export function normalisePrefix(prefix: string, what: string): string {
 }
 
 /** Orders routes so that the first match is the longest prefix. */
-export function sortRoutes(routes: Route[]): readonly Route[] {
+export function sortRoutes<R extends { readonly prefix: string }>(routes: R[]): readonly R[] {
   return Object.freeze([...routes].sort((a, b) => b.prefix.length - a.prefix.length))
 }
 
@@ -30,7 +35,7 @@ export function matchesPrefix(prefix: string, path: string): boolean {
 }
 
 /** The route for `path`, or undefined for the default backend. `routes` come from sortRoutes. */
-export function findRoute(routes: readonly Route[], path: string): Route | undefined {
+export function findRoute<R extends { readonly prefix: string }>(routes: readonly R[], path: string): R | undefined {
   for (const route of routes) if (matchesPrefix(route.prefix, path)) return route
   return undefined
 }

@@ -27,7 +27,7 @@ export function createVhostTable<T>(entries: readonly (readonly [pattern: string
   const exact = new Map<string, T>()
   const wildcards: [string, T][] = []
   for (const [pattern, value] of entries) {
-    const host = normaliseHostPattern(pattern, `${what} "${pattern}"`)
+    const host = normaliseHostPattern(pattern, what)
     const taken = host.startsWith('*.') ? wildcards.some(([suffix]) => suffix === host.slice(1)) : exact.has(host)
     if (taken) throw new ConfigError(`${what}: host "${host}" is given twice`)
     if (host.startsWith('*.')) wildcards.push([host.slice(1), value])
@@ -59,4 +59,12 @@ export function hostName(hostHeader: string): string {
   // a colon inside brackets belongs to an IPv6 address, not to a port
   if (colon >= 0 && colon > host.lastIndexOf(']')) host = host.slice(0, colon)
   return host.endsWith('.') ? host.slice(0, -1) : host
+}
+
+/** The same table with every value mapped. */
+export function mapVhostTable<T, U>(table: VhostTable<T>, map: (value: T) => U): VhostTable<U> {
+  return Object.freeze({
+    exact: new Map([...table.exact].map(([host, value]) => [host, map(value)] as const)),
+    wildcards: Object.freeze(table.wildcards.map(([suffix, value]) => [suffix, map(value)] as const)),
+  })
 }

@@ -22,7 +22,7 @@ t.test('a list gives its backends in order, weight 1 unless *N says otherwise', 
 })
 
 const refused: Array<[value: unknown, message: RegExp]> = [
-  [42, /^backend: want a URL, a comma-separated list of URLs or an array of them$/],
+  [42, /^backend: want a string, got 42 \(a URL, URLs split by commas, or an array\)$/],
   [[], /^backend: the list of backends is empty$/],
   ['', /^backend: an empty backend in the list/],
   ['http://a:1,', /^backend: an empty backend in the list \(a stray comma\?\)$/],

@@ -34,7 +34,7 @@ t.test('routes are sorted longest first and take the top-level rewrite unless th
 
 const refused: Array<[options: unknown, message: RegExp]> = [
   [{ backends: 'http://a' }, /^unknown option "backends"$/],
-  [{ backend: 42 }, /^backend: want a string, got 42$/],
+  [{ backend: 42 }, /^backend: want a string, got 42\b/],
   [{ backend: 'ftp://a' }, /^backend: "ftp:\/\/a" must use http:\/\/ or https:\/\//],
   [{ backend: 'http://a b' }, /^backend: "http:\/\/a b" is not a URL/],
   [{ listen: 'nope' }, /^listen: "nope" is not HOST:PORT/],

@@ -1,0 +1,123 @@
+// What one configuration routes to, at run time: pools, backend groups with their health, probes.
+import type { WeightedBackend } from './backend-list.js'
+import { BackendGroup, type Member } from './backend-group.js'
+import { BackendHealth } from './backend-health.js'
+import { BackendPools } from './backend-pools.js'
+import type { Backend } from './backend-url.js'
+import type { PolicyName } from './balance-policy.js'
+import type { HostConfig, ProxyConfig } from './config.js'
+import { startHealthProbes, type HealthProbes } from './health-probes.js'
+import { findRoute } from './route-table.js'
+import { findVhost, mapVhostTable, type VhostTable } from './vhost-table.js'
+
+/** Where an exchange goes: a route, or a host's every-other-path, and the group it balances over. */
+export interface Target {
+  readonly prefix: string
+  /** the prefix C2 strips before forwarding, or undefined */
+  readonly strip: string | undefined
+  readonly group: BackendGroup
+  /** the configuration it belongs to: its pools and settings, for every attempt of the exchange */
+  readonly owner: ProxyTargets
+}
+
+/** One Host's targets: its routes, longest prefix first, and the target of every other path. */
+interface HostTargets {
+  readonly routes: readonly Target[]
+  readonly fallback: Target
+}
+
+/**
+ * The run-time side of one ProxyConfig. A reload makes a new one and retires the old: the old
+ * pools close once the exchanges that were running on them have ended.
+ */
+export class ProxyTargets {
+  readonly pools: BackendPools
+  private readonly main: HostTargets
+  /** undefined when no virtual host is configured: the Host header is never looked at */
+  private readonly vhosts: VhostTable<HostTargets> | undefined
+  /** load and health per backend, shared by every group that names it */
+  private readonly members = new Map<string, Pick<Member, 'load' | 'health'> & { backend: Backend }>()
+  private readonly probes: HealthProbes | undefined
+  private active = 0
+  /** set by retire(): resolves once the pools are closed */
+  private poolsClosed: (() => void) | undefined
+
+  constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void) {
+    this.pools = new BackendPools(config)
+    this.main = this.hostTargets(config)
+    const { exact, wildcards } = config.vhosts
+    this.vhosts = exact.size + wildcards.length > 0 ? mapVhostTable(config.vhosts, (host) => this.hostTargets(host)) : undefined
+    const health = config.health
+    this.probes = health.path === undefined ? undefined : startHealthProbes(
+      [...this.members.values()].map(({ backend, health }) => ({ health, dispatcher: this.pools.get(backend), basePath: backend.basePath })),
+      { path: health.path, intervalMs: health.intervalMs, timeoutMs: Math.min(health.intervalMs, config.timeoutMs) })
+  }
+
+  /** The target of a request: its virtual host's (if any are configured), then the longest route. */
+  find(path: string, headers: string[]): Target {
+    const host = this.vhosts ? findVhost(this.vhosts, hostHeader(headers)) ?? this.main : this.main
+    return findRoute(host.routes, path) ?? host.fallback
+  }
+
+  /** An exchange started on these pools. */
+  opened(): void {
+    this.active++
+  }
+
+  /** An exchange on these pools ended; a retired set closes its pools after the last. */
+  closed(): void {
+    if (--this.active === 0 && this.poolsClosed) this.closePools()
+  }
+
+  /** A reload replaced this set: stop probing, close the pools once their exchanges have ended. */
+  retire(): Promise<void> {
+    this.probes?.close()
+    const closed = new Promise<void>((resolve) => (this.poolsClosed = resolve))
+    if (this.active === 0) this.closePools()
+    return closed
+  }
+
+  /** Shutdown: stop probing and cut every connection. */
+  async destroy(): Promise<void> {
+    this.probes?.close()
+    await this.pools.destroy()
+  }
+
+  private closePools(): void {
+    const done = this.poolsClosed as () => void
+    this.pools.close().then(done, done)
+  }
+
+  private hostTargets(host: HostConfig): HostTargets {
+    return {
+      routes: host.routes.map((route) => ({
+        prefix: route.prefix,
+        strip: route.rewrite ? route.prefix : undefined,
+        group: this.group(route.backends, route.balance),
+        owner: this,
+      })),
+      // the default backend's paths are never rewritten (SPEC.md, Routing)
+      fallback: { prefix: '/', strip: undefined, group: this.group(host.backends, host.balance), owner: this },
+    }
+  }
+
+  private group(backends: readonly WeightedBackend[], balance: PolicyName): BackendGroup {
+    return new BackendGroup(backends.map(({ backend, weight }) => ({ backend, key: backend.url, weight, ...this.member(backend) })), balance)
+  }
+
+  private member(backend: Backend): Pick<Member, 'load' | 'health'> {
+    const key = `${backend.url} ${backend.h2}`
+    let member = this.members.get(key)
+    if (!member) {
+      member = { backend, load: { inFlight: 0 }, health: new BackendHealth(backend.url, this.config.health, this.logError) }
+      this.members.set(key, member)
+    }
+    return member
+  }
+}
+
+/** The Host header's value from C1's flat [name, value, …] list (names are lowercase). */
+function hostHeader(headers: string[]): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') return headers[i + 1]
+  return undefined
+}

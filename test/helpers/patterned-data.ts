@@ -43,12 +43,15 @@ export function drained(out: Writable, what: string, ms = 10_000): Promise<'drai
 /**
  * Writes `total` patterned bytes to `out`, waiting for 'drain' whenever it asks (its backpressure).
  * Resolves with the sha256 of what was written, or undefined if `out` closed first.
+ * `progress.written` counts the bytes handed to `out` so far.
  */
-export async function writePattern(out: Writable, total: number, seed?: string): Promise<string | undefined> {
+export async function writePattern(out: Writable, total: number, seed?: string,
+  progress: { written: number } = { written: 0 }): Promise<string | undefined> {
   const hash = createHash('sha256')
   for (const chunk of patternChunks(total, seed)) {
     if (out.destroyed) return undefined
     hash.update(chunk)
+    progress.written += chunk.length
     if (!out.write(chunk) && (await drained(out, 'writePattern', 60_000)) === 'closed') return undefined
   }
   out.end()

@@ -102,7 +102,7 @@ t.test('a request smuggled behind a duplicate Content-Length never reaches the o
   await stillServes(t, proxy.url, origin)
 })
 
-t.test('HTTP/1.0, absolute-form, a missing Host and garbage: uWS sends nothing and closes at its idle timeout, 8-12 s', async (t) => {
+t.test('HTTP/1.0, absolute-form, a missing Host, over 48 header lines and garbage: uWS sends nothing and closes at its idle timeout, 8-12 s', async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
   const requests: Array<[what: string, bytes: string]> = [
@@ -112,6 +112,7 @@ t.test('HTTP/1.0, absolute-form, a missing Host and garbage: uWS sends nothing a
     ['HTTP/1.1 without Host', 'GET /nohost HTTP/1.1\r\n\r\n'],
     ['a line of text', 'hello there\r\n\r\n'],
     ['binary bytes', '\x00\x01\x02\x03\xff nonsense'],
+    ['49 header lines (uWS 20.30 parses at most 48)', `${headerLines('/many', 49)}\r\n`],
   ]
   // uWS's HTTP idle timeout is 10 s, checked on a 4 s tick: the close comes 8-12 s after the last byte
   const replies = await Promise.all(requests.map(async ([what, bytes]) => {
@@ -124,8 +125,16 @@ t.test('HTTP/1.0, absolute-form, a missing Host and garbage: uWS sends nothing a
     t.ok(reply.closed, `${what}: want the connection closed within 15 s, got ${seconds.toFixed(1)} s`)
     t.ok(seconds > 7.5, `${what}: want silence until uWS's idle timeout (8-12 s), got a close after ${seconds.toFixed(1)} s`)
   }
+  const most = await rawRequest(proxy.port, `${headerLines('/most', 47)}Connection: close\r\n\r\n`, 3000)
+  t.match(most.text, /^HTTP\/1\.1 200 OK\r\n/, '48 header lines: want 200')
+  t.equal(origin.seen.shift()?.url, '/most', 'the 48-line head reached the origin')
   await stillServes(t, proxy.url, origin)
 })
+
+/** A GET request line and `lines` header lines (Host, then X-N fillers), without the blank line that ends the head. */
+function headerLines(path: string, lines: number): string {
+  return `GET ${path} HTTP/1.1\r\n${HOST}${Array.from({ length: lines - 1 }, (_, i) => `X-${i}: v\r\n`).join('')}`
+}
 
 /** Writes `parts` 100 ms apart, so that the proxy reads them separately; resolves with the reply once the proxy closes. */
 function sendInParts(port: number, parts: string[]): Promise<string> {

@@ -53,7 +53,9 @@ async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, 
   const what = `probe ${path}`
   try {
     const { statusCode, body } = await dispatcher.request({
-      method: 'GET', path: basePath + path, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
+      // the whole probe, connecting included, within timeoutMs (headersTimeout starts after connect)
+      method: 'GET', path: basePath + path, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
     })
     // read the body whole, so the keep-alive connection serves the next probe
     await body.dump()
@@ -61,6 +63,7 @@ async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, 
     health.recordProbe(statusCode >= 200 && statusCode < 400, `${what} answered ${statusCode}`)
   } catch (err) {
     if (signal.aborted) return
-    health.recordProbe(false, `${what} failed: ${describeError(err as Error)}`)
+    const timedOut = (err as Error).name === 'TimeoutError'
+    health.recordProbe(false, `${what} failed: ${timedOut ? `no answer within ${timeoutMs} ms` : describeError(err as Error)}`)
   }
 }

@@ -52,3 +52,15 @@ t.test('a backend that does not answer is down; close() stops probing', async (t
   await new Promise((resolve) => setTimeout(resolve, 200))
   t.equal(lines.length, count + 1, 'no probe ran after close')
 })
+
+t.test('a backend that accepts but never answers is down within the probe timeout', async (t) => {
+  const origin = await startOrigin(t, () => {}, { streaming: true })
+  const pool = new Pool(origin.url)
+  t.teardown(() => pool.destroy())
+  const lines: string[] = []
+  const health = new BackendHealth(origin.url, { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000 }, (l) => lines.push(l))
+  const probes = startHealthProbes([{ health, dispatcher: pool, basePath: '' }], { path: '/healthz', intervalMs: 1000, timeoutMs: 100 })
+  t.teardown(() => probes.close())
+  await waitFor(() => !health.isUp(), 'down after 100 ms without an answer', 2000)
+  t.match(lines[0], /is down: probe \/healthz failed: (no answer within 100 ms|.*UND_ERR_HEADERS_TIMEOUT.*)$/)
+})

@@ -18,6 +18,13 @@ const parsed: Array<[argv: string[], options: ProxyOptions]> = [
   [['--rewrite', '--preserve-host', '--quiet', '--insecure'], { rewrite: true, preserveHost: true, quiet: true, insecure: true }],
   [['--timeout', '2.5', '--grace', '0'], { timeout: 2.5, grace: 0 }],
   [['--ca', 'a.pem', '--ca', 'b.pem'], { ca: ['a.pem', 'b.pem'] }],
+  [['http://a:1*3,http://b:2'], { backend: 'http://a:1*3,http://b:2' }],
+  [['-r', '/api=http://a,http://b*2'], { routes: [{ prefix: '/api', backend: 'http://a,http://b*2' }] }],
+  [['--balance', 'ip-hash'], { balance: 'ip-hash' }],
+  [['--vhost', 'A.test=http://a,http://b', '--vhost', '*.b.test=http://c'], { vhosts: { 'a.test': 'http://a,http://b', '*.b.test': 'http://c' } }],
+  [['--max-fails', '3', '--fail-window', '30', '--fail-timeout', '0.5'], { maxFails: 3, failWindow: 30, failTimeout: 0.5 }],
+  [['--health-path', '/healthz', '--health-interval', '2'], { healthPath: '/healthz', healthInterval: 2 }],
+  [['--retries', '0'], { retries: 0 }],
 ]
 
 t.test('flags become the API options they name, and nothing else', async (t) => {
@@ -59,6 +66,13 @@ const refused: Array<[argv: string[], message: RegExp]> = [
   [['--timeout=-1'], /^--timeout: "-1" is not a number of seconds/],
   [['--timeout', ''], /^--timeout: "" is not a number of seconds/],
   [['--grace', 'Infinity'], /^--grace: "Infinity" is not a number of seconds/],
+  [['--vhost', 'a.test'], /^--vhost: "a\.test" is not HOST=URL\[,URL…\]$/],
+  [['--vhost', 'a.test='], /^--vhost: "a\.test=" is not HOST=URL/],
+  [['--vhost', 'a.test=http://a', '--vhost', 'A.TEST=http://b'], /^--vhost: host "a\.test" is given twice$/],
+  [['--max-fails', 'two'], /^--max-fails: "two" is not a whole number$/],
+  [['--retries', '1.5'], /^--retries: "1\.5" is not a whole number$/],
+  [['--fail-timeout', 'soon'], /^--fail-timeout: "soon" is not a number of seconds/],
+  [['--health-interval', ''], /^--health-interval: "" is not a number of seconds/],
 ]
 
 t.test('a bad argument throws one ConfigError whose one-line message names it', async (t) => {

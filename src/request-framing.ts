@@ -1,11 +1,11 @@
-// C1 request checks that uWS's lenient parser leaves to us: ambiguous framing and head size.
+// C1 request checks that uWS's lenient parser leaves to us: ambiguous framing, head size, tunnels.
 
 /** A request head over this many bytes is refused with 431, as nginx's large_client_header_buffers do. */
 export const MAX_HEAD_BYTES = 64 * 1024
 
 /** Why a request must be refused before it reaches a backend, or undefined when it is fine. */
 export interface Refusal {
-  status: 400 | 431
+  status: 400 | 405 | 431
   reason: string
 }
 
@@ -14,6 +14,8 @@ export interface Refusal {
  * first one, which would let the rest ride along as a smuggled request (RFC 9112 §6.3).
  */
 export function refuseRequest(method: string, url: string, query: string, c1Headers: string[]): Refusal | undefined {
+  // a reverse proxy does not open tunnels: undici would treat CONNECT as an upgrade (as nginx, 405)
+  if (method === 'CONNECT') return { status: 405, reason: 'CONNECT is not proxied' }
   let size = method.length + url.length + query.length + 12
   let contentLengths = 0
   let chunked = false

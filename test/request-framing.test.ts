@@ -56,6 +56,15 @@ t.test('Content-Length with Transfer-Encoding: uWS closes the connection itself,
   await stillServes(t, proxy.url, origin)
 })
 
+t.test('CONNECT with a path: 405 and the connection closed, never forwarded', async (t) => {
+  const origin = await startOrigin(t)
+  const proxy = await startTestProxy(t, { backend: origin.url })
+  const reply = await rawRequest(proxy.port, `CONNECT /tunnel HTTP/1.1\r\n${HOST}\r\n`, 3000)
+  t.match(reply.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'want a 405 status line')
+  t.ok(reply.closed, 'want the connection closed by the proxy')
+  await stillServes(t, proxy.url, origin)
+})
+
 t.test('a request head over 64 KiB: 431 and the connection closed, never forwarded', async (t) => {
   const origin = await startOrigin(t)
   // Node's own parser refuses heads over 16 KiB with 431; this origin takes what the proxy lets through

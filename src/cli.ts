@@ -24,6 +24,8 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`uproxy: ${(err as Error).message}\n`)
     process.exit(code === 'UPROXY_BAD_CONFIG' ? EXIT_USAGE : EXIT_FAILURE)
   }
+  // a closed stdout or stderr (`uproxy | head -1`) must not stop the proxy: its log goes quiet instead
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   // the first line is the contract (SPEC.md); a second listener follows on the next line
   process.stdout.write(proxy.urls.map((url) => `uproxy listening on ${url}\n`).join(''))
   const stop = () => {

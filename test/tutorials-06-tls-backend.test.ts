@@ -24,8 +24,12 @@ t.test('the README run: the step-1 origin over https, trusted with --ca', async 
   const origin = await startStep(t, '01-origin-server',
     ['--listen', '127.0.0.1:0', '--cert', pem.cert, '--key', pem.key])
   t.match(origin.readyLine, /^origin listening on https:\/\/127\.0\.0\.1:\d+$/, 'the origin speaks https')
-  const trusted = await startStep(t, '06-tls-backend',
-    ['--listen', '127.0.0.1:0', '--backend', origin.url, '--ca', pem.cert])
+  // Three proxies on the same origin, started together: --ca, NODE_EXTRA_CA_CERTS, and neither.
+  const [trusted, viaEnv, untrusted] = await Promise.all([
+    startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url, '--ca', pem.cert]),
+    startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url], { NODE_EXTRA_CA_CERTS: pem.cert }),
+    startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url]),
+  ])
   t.equal(trusted.readyLine, `proxy to ${origin.url} listening on ${trusted.url}`)
   const got = await send(trusted.url + '/')
   t.equal(got.status, 200)
@@ -33,11 +37,8 @@ t.test('the README run: the step-1 origin over https, trusted with --ca', async 
   t.equal(JSON.parse((await send(trusted.url + '/headers')).body).headers.host, new URL(origin.url).host,
     'Host is the backend host:port')
 
-  const viaEnv = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url],
-    { NODE_EXTRA_CA_CERTS: pem.cert })
   t.equal((await send(viaEnv.url + '/')).body, 'origin server response\n', 'NODE_EXTRA_CA_CERTS=cert.pem works too')
 
-  const untrusted = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', origin.url])
   const refused = await send(untrusted.url + '/')
   t.equal(refused.status, 502, 'without --ca the certificate is refused')
   t.equal(refused.body, '502 Bad Gateway: DEPTH_ZERO_SELF_SIGNED_CERT\n')

@@ -8,8 +8,10 @@ const named = (t: Test, name: string) =>
   startOrigin(t, (req, res) => res.end(`${name} got ${req.url}\n`))
 
 t.test('the README run: two step-1 origins, /api routed and rewritten', async (t) => {
-  const main = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
-  const api = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
+  const [main, api] = await Promise.all([
+    startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0']),
+    startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0']),
+  ])
   const proxy = await startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', main.url,
     '--route', `/api=${api.url}`, '--rewrite'])
   t.ok(proxy.stdout.includes(`route /api → ${api.url}/ (prefix stripped)`), 'the route is printed first')
@@ -27,9 +29,10 @@ t.test('route matching and rewriting', async (t) => {
   const origins: Record<string, Origin> = {}
   for (const name of ['main', 'api', 'apiv2', 'root']) origins[name] = await named(t, name)
   const routeArgs = ['--route', `/api=${origins.api!.url}`, '--route', `/api/v2/=${origins.apiv2!.url}`]
-  const plain = await startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', origins.main!.url, ...routeArgs])
-  const rewrite = await startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', origins.main!.url,
-    ...routeArgs, '--rewrite'])
+  const [plain, rewrite] = await Promise.all([
+    startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', origins.main!.url, ...routeArgs]),
+    startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', origins.main!.url, ...routeArgs, '--rewrite']),
+  ])
   const cases: [string, string, string][] = [
     // request, without --rewrite, with --rewrite
     ['/api', 'api got /api', 'api got /'],

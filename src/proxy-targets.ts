@@ -50,7 +50,8 @@ export class ProxyTargets {
     const health = config.health
     this.probes = health.path === undefined ? undefined : startHealthProbes(
       [...this.members.values()].map(({ backend, health }) => ({ health, dispatcher: this.pools.get(backend), basePath: backend.basePath })),
-      { path: health.path, intervalMs: health.intervalMs, timeoutMs: Math.min(health.intervalMs, config.timeoutMs) })
+      // an answer may take the interval, but at least a second: a busy host is not a dead backend
+      { path: health.path, intervalMs: health.intervalMs, timeoutMs: Math.min(Math.max(health.intervalMs, 1000), config.timeoutMs) })
   }
 
   /** The target of a request: its virtual host's (if any are configured), then the longest route. */

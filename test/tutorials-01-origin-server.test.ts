@@ -41,7 +41,7 @@ t.test('/stream pauses between its lines', async (t) => {
   got.res.on('data', () => { last = Date.now() })
   await within(got.body, 10_000, 'the /stream body')
   const took = last - await first
-  t.ok(took >= 500, `about 300 ms before each of the last two lines (${took} ms from first to last)`)
+  t.ok(took >= 450, `about 300 ms before each of the last two lines (${took} ms from first to last)`)
 })
 
 t.test('a port in use is one line and exit code 1', async (t) => {

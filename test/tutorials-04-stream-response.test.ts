@@ -41,10 +41,10 @@ t.test('streaming and bodiless answers, against a recording origin', async (t) =
 
   t.test('the first chunk reaches the client while the backend is still sending', async (t) => {
     const got = await open(proxy.url + '/slow')
-    t.equal(await within(got.firstChunk, 5000, 'the first chunk'), 'first\n')
+    t.equal(await within(got.firstChunk, 10_000, 'the first chunk'), 'first\n')
     t.notOk(backendDone, 'the backend had not finished when the client saw the first chunk')
     release()
-    t.equal(await within(got.body, 5000, 'the whole body'), 'first\nsecond\n')
+    t.equal(await within(got.body, 10_000, 'the whole body'), 'first\nsecond\n')
   })
 
   t.test('HEAD, 204 and 304 go out without a body or a made-up length', async (t) => {
@@ -82,7 +82,7 @@ t.test('uWS: endWithoutBody(length) leaves the response unfinished; a written he
     const head = async () => {
       const req = http.request({ host: '127.0.0.1', port, path, method: 'HEAD', agent })
       req.end()
-      const [res] = await within(once(req, 'response'), 5000, `HEAD ${path}`) as [http.IncomingMessage]
+      const [res] = await within(once(req, 'response'), 10_000, `HEAD ${path}`) as [http.IncomingMessage]
       t.equal(res.headers['content-length'], '23', `${path}: the length is sent`)
       res.resume()
       await once(res, 'end')

@@ -29,18 +29,18 @@ t.test('closes are tied both ways', async (t) => {
 
   t.test('a client that leaves closes the backend connection', async (t) => {
     const got = await open(proxy.url + '/slow')
-    t.equal(await within(got.firstChunk, 5000, 'the first chunk'), 'partial\n')
+    t.equal(await within(got.firstChunk, 10_000, 'the first chunk'), 'partial\n')
     const backend = backendSockets.at(-1)!
     const closed = once(backend, 'close')
     got.destroy()
-    await within(closed, 5000, 'the backend connection to close after the client left')
+    await within(closed, 10_000, 'the backend connection to close after the client left')
     t.pass('the backend saw its connection close')
   })
 
   t.test('a backend that dies mid-body breaks the client response', async (t) => {
     const got = await open(proxy.url + '/die')
     t.equal(got.res.statusCode, 200, 'the head had gone out already')
-    const err = await within(got.body, 5000, 'the client response to end').then(() => null, (e: Error) => e)
+    const err = await within(got.body, 10_000, 'the client response to end').then(() => null, (e: Error) => e)
     t.ok(err, 'the client sees a broken response, not a complete one')
     t.notMatch(err?.message, /timed out/, 'broken at once, not left hanging')
     await proxy.waitForLine(/^C2 failed: GET \/die: UND_ERR_SOCKET$/)

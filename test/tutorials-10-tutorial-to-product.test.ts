@@ -21,7 +21,7 @@ t.test('uproxy, started from the tutorial, relays a loopback backend', async (t)
   t.equal(root.headers['content-length'], '23', 'the product keeps the backend Content-Length')
   t.equal(main.seen[0]!.headers.host, main.host, 'Host rewritten')
   t.equal(main.seen[0]!.headers['x-forwarded-for'], '127.0.0.1', 'X-Forwarded-For set')
-  await proxy.waitForLine(new RegExp(`^GET / 200 23B \\S+ ${main.url}$`), 5000)
+  await proxy.waitForLine(new RegExp(`^GET / 200 23B \\S+ ${main.url}$`), 10_000)
 
   t.equal((await send(proxy.url + '/api/x?q=1')).body, 'api got /x?q=1\n', 'routed to an https backend trusted with --ca, and rewritten')
   t.equal((await send(proxy.url + '/apis')).body, 'origin server response\n', '/apis is not /api')

@@ -31,8 +31,10 @@ A reverse proxy: clients connect to uproxy (C1), uproxy forwards to BACKEND (C2)
                             backends for requests whose Host is HOST (port ignored; *.example.com
                             for its subdomains), repeatable; other hosts get BACKEND and --route
       --max-fails N         failures within --fail-window that take a backend out (default 1)
-      --fail-window SECONDS the window those failures count in (default 10)
-      --fail-timeout SECONDS how long a failed backend stays out (default 10)
+      --fail-window SECONDS
+                            the window those failures count in (default 10)
+      --fail-timeout SECONDS
+                            how long a failed backend stays out (default 10)
       --health-path PATH    probe PATH on every backend; 2xx/3xx up, anything else down
       --health-interval SECONDS
                             seconds between probes (default 5)

@@ -1,6 +1,5 @@
 // Live reload over real sockets: SIGHUP re-reads --config under load with zero failed requests; an exchange under way finishes on the old pool; a bad config keeps the old one.
-import { writeFileSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'

@@ -1,4 +1,7 @@
 // Virtual hosts over real sockets: the Host header (port and case ignored, *.domain wildcards) picks the backends before path routes; unknown hosts get the default.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { startNamedOrigins } from './helpers/named-origins.js'
@@ -60,4 +63,23 @@ t.test('a bad --vhost is one line and exit 2', async (t) => {
     t.match(run.stderr(), message, `--vhost ${arg}: ${message}`)
     t.equal(run.stderr().trim().split('\n').length, 1, `--vhost ${arg}: one line`)
   }
+})
+
+t.test('--config: vhosts with their own routes and policy, health and retry options, from the file', async (t) => {
+  const [apex1, apex2, api, def] = await startNamedOrigins(t, ['apex1', 'apex2', 'api', 'def'])
+  const file = join(mkdtempSync(join(tmpdir(), 'uproxy-vhosts-')), 'uproxy.json')
+  writeFileSync(file, JSON.stringify({
+    backend: def!.url,
+    maxFails: 2, failWindow: 5, failTimeout: 5, retries: 1,
+    vhosts: {
+      'shop.test': { backend: [apex1!.url, `${apex2!.url}*2`], balance: 'round-robin', routes: [{ prefix: '/api', backend: api!.url, rewrite: true }] },
+    },
+  }))
+  const run = await startCliProxy(t, ['--config', file, '--quiet'])
+  const got: string[] = []
+  for (let i = 0; i < 3; i++) got.push(await servedFor(run.url, 'shop.test:8000', '/'))
+  t.same(got.sort(), ['apex1', 'apex2', 'apex2'], 'weights 1:2 within the vhost')
+  t.equal(await servedFor(run.url, 'shop.test', '/api/x'), 'api', "the vhost's own route")
+  t.equal(api!.seen[0], '/x', 'rewritten')
+  t.equal(await servedFor(run.url, 'other.test', '/api/x'), 'def', 'other hosts: the default')
 })

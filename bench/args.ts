@@ -7,12 +7,14 @@ import { WORKLOADS, type Workload } from './workloads.js'
 export const USAGE = `usage: npm run bench -- [options]
   --quick               one short round (under a minute) instead of the full run
   --nginx               also measure nginx (1 worker, upstream keep-alive) when it is installed
+  --h2                  instead: uproxy to a TLS node:http2 backend, HTTP/2 (uproxy-h2) vs HTTP/1.1 keep-alive (uproxy-h1)
   --rounds N            rounds over the whole matrix, targets interleaved (default 5; quick 1)
   --time MS             timed run per cell (default 700; quick 300)
   --warmup MS           tinybench warmup per cell, 0 for none (default 200; quick 0)
   --workloads LIST      comma list of small-get,1mib-get,1mib-post,stream (default all)
   --concurrency LIST    comma list of connection counts (default 1,32,256)
-  --targets LIST        comma list of direct,node-http,uproxy,nginx (default all but nginx)
+  --targets LIST        comma list of direct,node-http,uproxy,nginx,uproxy-h1,uproxy-h2
+                        (default direct,node-http,uproxy; with --h2 uproxy-h1,uproxy-h2)
   --client raw|undici   load generator client (default raw: cheaper per request)
   --pin none|split      taskset layout: split = load generator + backend on CPU 0, proxy on CPU 1 (default none)
   --node-flag FLAG      extra flag for every node party, repeatable (e.g. --max-semi-space-size=64)
@@ -44,6 +46,7 @@ export function parsePlan (argv: string[]): Plan | 'help' {
     options: {
       quick: { type: 'boolean', default: false },
       nginx: { type: 'boolean', default: false },
+      h2: { type: 'boolean', default: false },
       rounds: { type: 'string' },
       time: { type: 'string' },
       warmup: { type: 'string' },
@@ -65,7 +68,8 @@ export function parsePlan (argv: string[]): Plan | 'help' {
     return w
   })
   const concurrency = list(values.concurrency, ['1', '32', '256']).map((s) => positive('--concurrency', s))
-  const targets = list(values.targets, ['direct', 'node-http', 'uproxy', ...(values.nginx ? ['nginx'] : [])]).map((name) => {
+  const defaultTargets = values.h2 ? ['uproxy-h1', 'uproxy-h2'] : ['direct', 'node-http', 'uproxy', ...(values.nginx ? ['nginx'] : [])]
+  const targets = list(values.targets, defaultTargets).map((name) => {
     if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--targets: unknown target ${name}`)
     return name as TargetName
   })

@@ -13,7 +13,7 @@ export const REPO_ROOT = join(BENCH_DIR, '..')
 /** Under node_modules so that the compiled files resolve uWebSockets.js like the sources do. */
 export const BUILD_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'uproxy-bench')
 
-const PARTY_SOURCES = ['workloads.ts', 'backend.ts', 'node-http-proxy.ts']
+const PARTY_SOURCES = ['workloads.ts', 'backend.ts', 'node-http-proxy.ts', 'h2-backend.ts']
 
 /** Write BUILD_DIR/<name>.js for each party source; returns BUILD_DIR. */
 export function compileParties (): string {

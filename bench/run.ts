@@ -7,8 +7,8 @@ import { parsePlan, USAGE, UsageError, type Plan } from './args.js'
 import { compileParties, REPO_ROOT } from './compile.js'
 import { runCell } from './load.js'
 import { aggregate, formatRatioLines, formatTable, median, ratios, type Sample } from './report.js'
-import { findNginx, startBackend, startTarget, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
-import { verifyBodies } from './verify.js'
+import { findNginx, startBackend, startH2Backend, startTarget, TLS_TARGETS, UPROXY_CLI, type Party, type SpawnOptions, type TargetName } from './targets.js'
+import { verifyBackendProtocol, verifyBodies } from './verify.js'
 import type { Workload } from './workloads.js'
 
 const WARMUP_CONCURRENCY = 32
@@ -36,7 +36,7 @@ async function main (): Promise<void> {
 
   const started = Date.now()
   const targets = plan.targets.filter((t) => {
-    if (t === 'uproxy' && !existsSync(UPROXY_CLI)) { log(`bench: skipping uproxy: ${UPROXY_CLI} not found (run npm run build)`); return false }
+    if (t.startsWith('uproxy') && !existsSync(UPROXY_CLI)) { log(`bench: skipping uproxy: ${UPROXY_CLI} not found (run npm run build)`); return false }
     if (t === 'nginx' && findNginx() === null) { log('bench: skipping nginx: not installed'); return false }
     return true
   })
@@ -50,11 +50,24 @@ async function main (): Promise<void> {
   process.once('SIGINT', () => { void stopAll().then(() => process.exit(130)) })
 
   try {
-    const backend = await startBackend(spawnFor(layout.backend))
-    parties.push(backend)
-    log(`bench: backend ${backend.url.origin} (pid ${backend.pid})`)
+    // The uWS origin for direct, node-http, uproxy and nginx; the TLS node:http2 origin for uproxy-h1/-h2 (--h2).
+    const isTls = (name: string): boolean => (TLS_TARGETS as readonly string[]).includes(name)
+    let uwsBackend: Party | null = null
+    let tlsBackend: Party | null = null
+    if (targets.some((t) => !isTls(t))) {
+      uwsBackend = await startBackend(spawnFor(layout.backend))
+      parties.push(uwsBackend)
+      log(`bench: backend ${uwsBackend.url.origin} (pid ${uwsBackend.pid})`)
+    }
+    if (targets.some(isTls)) {
+      tlsBackend = await startH2Backend(spawnFor(layout.backend))
+      parties.push(tlsBackend)
+      log(`bench: h2-backend ${tlsBackend.url.origin} (pid ${tlsBackend.pid}, node:http2 over TLS, allowHTTP1)`)
+    }
+    const backendOf = (name: string): Party => (isTls(name) ? tlsBackend : uwsBackend)!
     const running: Party[] = []
     const start = async (name: TargetName): Promise<Party> => {
+      const backend = backendOf(name)
       const p = await startTarget(name, backend, spawnFor(layout.proxy))
       if (p.pid !== backend.pid) parties.push(p)
       log(`bench: ${name} ${p.url.origin} (pid ${p.pid})`)
@@ -67,6 +80,7 @@ async function main (): Promise<void> {
      * with its stderr), start it again, warm it up and say so; a second failure ends the run.
      */
     const measure = async (i: number, workload: Workload, concurrency: number) => {
+      const backend = backendOf(running[i]!.name)
       const cell = { client: plan.client, timeMs: plan.timeMs, warmupMs: plan.warmupMs, backend }
       try {
         return await runCell(running[i]!, workload, concurrency, cell)
@@ -85,13 +99,14 @@ async function main (): Promise<void> {
     }
 
     for (const p of running) await verifyBodies(p, plan.workloads)
+    for (const p of running) if (isTls(p.name)) await verifyBackendProtocol(p, p.name === 'uproxy-h2' ? '2.0' : '1.1')
     log(`bench: bodies byte-identical through ${running.map((p) => p.name).join(', ')} for ${plan.workloads.map((w) => w.name).join(', ')}`)
 
     // JIT warm-up for every party (and this load generator): the first second of a fresh node process
     // runs slower code, which without this pass made round 1 read 20–30 % low for every target.
     for (const target of running) {
       for (const workload of plan.workloads) {
-        await runCell(target, workload, WARMUP_CONCURRENCY, { client: plan.client, timeMs: plan.quick ? 300 : 1000, warmupMs: 50, backend })
+        await runCell(target, workload, WARMUP_CONCURRENCY, { client: plan.client, timeMs: plan.quick ? 300 : 1000, warmupMs: 50, backend: backendOf(target.name) })
       }
       log(`bench: warmed up ${target.name}`)
     }
@@ -120,7 +135,8 @@ async function main (): Promise<void> {
     await stopAll()
 
     const rows = aggregate(samples)
-    const rs = [...ratios(samples, 'uproxy', 'node-http'), ...ratios(samples, 'uproxy', 'direct'), ...ratios(samples, 'nginx', 'node-http')]
+    const rs = [...ratios(samples, 'uproxy', 'node-http'), ...ratios(samples, 'uproxy', 'direct'), ...ratios(samples, 'nginx', 'node-http'),
+      ...ratios(samples, 'uproxy-h2', 'uproxy-h1')]
     const out = plan.out ?? join(REPO_ROOT, 'bench', 'results.json')
     writeFileSync(out, JSON.stringify(rows, null, 2) + '\n')
 
@@ -128,7 +144,9 @@ async function main (): Promise<void> {
     console.log('')
     console.log(formatTable(rows))
     console.log('')
-    console.log('ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means uproxy spends less):')
+    console.log(rs.some((r) => r.of === 'uproxy-h2')
+      ? 'ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means the first named spends less):'
+      : 'ratios (median of per-round ratios, min–max in brackets; CPU/req below 1× means uproxy spends less):')
     for (const line of formatRatioLines(rs, plan.workloads.map((w) => w.name))) console.log(line)
     const others = samples.map((x) => Math.max(0, x.other_cpu_pct))
     console.log(`other load on the machine during the timed runs: median ${median(others).toFixed(0)} %, max ${Math.max(...others).toFixed(0)} % of all CPUs` +

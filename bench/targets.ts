@@ -1,17 +1,21 @@
 // Start and stop each party in its own process: read its ready line, know its pid.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILD_DIR, REPO_ROOT } from './compile.js'
 
-export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'nginx'
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'nginx']
+export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'nginx' | 'uproxy-h1' | 'uproxy-h2'
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'nginx', 'uproxy-h1', 'uproxy-h2']
+/** The targets in front of the TLS node:http2 backend (`--h2`) rather than the uWS one. */
+export const TLS_TARGETS: readonly TargetName[] = ['uproxy-h1', 'uproxy-h2']
 
 export interface Party {
-  name: TargetName | 'backend'
+  name: TargetName | 'backend' | 'h2-backend'
   url: URL
+  /** For h2-backend: the PEM certificate (self-signed, so also the CA) the proxies must trust. */
+  certFile?: string
   /** The process whose CPU and memory count for this party (with its descendants); for direct, the backend. */
   pid: number
   /** False once the process has exited (for direct: once the backend has). */
@@ -27,13 +31,37 @@ export interface SpawnOptions {
 }
 
 const READY_TIMEOUT_MS = 20_000
-const READY_LINE = /listening on (http:\/\/\S+)/
+const READY_LINE = /listening on (https?:\/\/\S+)/
 
 /** The uproxy CLI the bench runs: the built bin, exactly as a user would. */
 export const UPROXY_CLI = join(REPO_ROOT, 'dist', 'cli.js')
 
 export function startBackend (opts: SpawnOptions): Promise<Party> {
   return startNode('backend', [join(BUILD_DIR, 'backend.js')], opts)
+}
+
+/**
+ * The `--h2` origin: node:http2 over TLS with allowHTTP1, a P-256 certificate for localhost and
+ * 127.0.0.1 made with openssl in a temp dir (removed on stop).
+ */
+export async function startH2Backend (opts: SpawnOptions): Promise<Party> {
+  const dir = mkdtempSync(join(tmpdir(), 'uproxy-bench-h2-'))
+  const certFile = join(dir, 'cert.pem')
+  const keyFile = join(dir, 'key.pem')
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+    { stdio: ['ignore', 'ignore', 'pipe'] })
+    const party = await startNode('h2-backend', [join(BUILD_DIR, 'h2-backend.js'), certFile, keyFile], opts)
+    return {
+      ...party,
+      certFile,
+      stop: async () => { await party.stop(); rmSync(dir, { recursive: true, force: true }) },
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
 }
 
 export async function startTarget (name: TargetName, backend: Party, opts: SpawnOptions): Promise<Party> {
@@ -46,6 +74,11 @@ export async function startTarget (name: TargetName, backend: Party, opts: Spawn
       return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet'], opts)
     case 'nginx':
       return startNginx(backend, opts)
+    case 'uproxy-h1':
+    case 'uproxy-h2':
+      if (backend.certFile === undefined) throw new Error(`${name}: needs the TLS backend (--h2)`)
+      return startNode(name, [UPROXY_CLI, backend.url.origin, '--ca', backend.certFile, ...(name === 'uproxy-h2' ? ['--backend-h2'] : []),
+        '--listen', '127.0.0.1:0', '--quiet'], opts)
   }
 }
 

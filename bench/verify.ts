@@ -29,6 +29,15 @@ export async function verifyBodies (target: Party, workloads: readonly Workload[
   }
 }
 
+/** For the --h2 targets: which protocol did the proxy speak to the TLS backend? (`1.1` or `2.0`) */
+export async function verifyBackendProtocol (target: Party, want: string): Promise<void> {
+  const res = await request(new URL('/version', target.url))
+  const got = await res.body.text()
+  if (res.statusCode !== 200 || got !== want) {
+    throw new Error(`${target.name}: the backend saw HTTP/${got} (status ${res.statusCode}), want HTTP/${want}`)
+  }
+}
+
 function check (target: Party, w: Workload, via: string, status: number, got: Buffer): void {
   if (status !== 200) throw new Error(`${target.name} ${w.name} (${via}): got status ${status}, want 200`)
   if (!got.equals(w.expected)) {

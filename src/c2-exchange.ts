@@ -16,10 +16,10 @@ class ClientGone extends Error {
 
 /**
  * Opens C2 for `c1` on `member`, one of `target`'s backends; `proto` is the scheme C1 was
- * reached by (X-Forwarded-Proto). An exchange that fails
- * before any byte reached the client is sent again, up to `retries` times, on another backend
- * of the group (or on a fresh connection to the same one when a pooled connection broke),
- * when that is safe: no request body, and an idempotent method or a connection never made.
+ * reached by (X-Forwarded-Proto). An exchange that fails before any byte reached the client
+ * is sent again, up to `retries` times, on another backend of the group (or on a fresh
+ * connection to the same one when a pooled connection broke), when that is safe: no request
+ * body, and an idempotent method or a connection never made.
  */
 export function openC2(c1: C1, target: Target, proto: string, member: Member, body: Readable | null): void {
   target.owner.opened()

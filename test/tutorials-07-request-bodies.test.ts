@@ -4,6 +4,7 @@ import http from 'node:http'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import { makeCerts } from './helpers/certs.ts'
 import { startStep, within } from './helpers/tutorial-step.ts'
 import { send, startOrigin } from './helpers/tutorial-http.ts'
 
@@ -130,4 +131,20 @@ t.test('a backend that refuses during an upload: 502, and the proxy keeps servin
   else t.equal(got.body, '502 Bad Gateway: ECONNREFUSED\n')
   t.equal((await send(proxy.url + '/')).status, 502, 'the proxy is still running')
   t.equal(proxy.child.exitCode, null)
+})
+
+t.test('no --ca: an https backend trusted through NODE_EXTRA_CA_CERTS takes an upload; HEAD keeps its length', async (t) => {
+  const certs = makeCerts()
+  t.teardown(certs.cleanup)
+  const origin = await startOrigin(t, (req, res, seen) => {
+    if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1234' }).end()
+    res.end(`received ${seen.body.length} bytes\n`)
+  }, { cert: certs.cert, key: certs.key })
+  const proxy = await startStep(t, '07-request-bodies', ['--listen', '127.0.0.1:0', '--backend', origin.url],
+    { NODE_EXTRA_CA_CERTS: certs.caFile })
+  const got = await send(proxy.url + '/upload', { method: 'POST', body: Buffer.alloc(MiB, 1) })
+  t.equal(got.body, `received ${MiB} bytes\n`, 'the upload reached the https origin')
+  const head = await send(proxy.url + '/', { method: 'HEAD' })
+  t.equal(head.headers['content-length'], '1234', 'a HEAD answer keeps the backend Content-Length')
+  t.equal(head.body, '')
 })

@@ -1,5 +1,6 @@
 // Step 8's README: the longest prefix on segment boundaries picks the backend; --rewrite strips it.
 import t, { type Test } from 'tap'
+import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
 import { send, startOrigin, type Origin } from './helpers/tutorial-http.ts'
 
@@ -61,4 +62,16 @@ t.test('a malformed --route is a usage error', async (t) => {
     { cwd: new URL('..', import.meta.url), encoding: 'utf8', timeout: 20_000 })
   t.equal(run.status, 2)
   t.equal(run.stderr.trim(), '--route api: want /PREFIX=URL')
+})
+
+t.test('no --ca: a route to an https backend, trusted through NODE_EXTRA_CA_CERTS', async (t) => {
+  const certs = makeCerts()
+  t.teardown(certs.cleanup)
+  const [main, api] = await Promise.all([named(t, 'main'),
+    startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`), { cert: certs.cert, key: certs.key })])
+  const proxy = await startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', main.url,
+    '--route', `/api=${api.url}`, '--rewrite'], { NODE_EXTRA_CA_CERTS: certs.caFile })
+  t.equal((await send(proxy.url + '/api/x?q=1')).body, 'api got /x?q=1\n', 'routed over TLS and rewritten')
+  t.equal(api.seen[0]!.headers.host, api.host, 'Host is the https backend')
+  t.equal((await send(proxy.url + '/')).body, 'main got /\n')
 })

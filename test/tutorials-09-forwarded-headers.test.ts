@@ -1,5 +1,6 @@
 // Step 9's README: X-Forwarded-For appended, -Proto and -Host set; hop-by-hop headers dropped both ways.
 import t from 'tap'
+import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
 import { send, sendRaw, startOrigin } from './helpers/tutorial-http.ts'
 
@@ -62,4 +63,19 @@ t.test('hop-by-hop response headers stop at the proxy', async (t) => {
   for (const name of ['x-internal', 'keep-alive', 'trailer', 'connection']) {
     t.notOk(got.rawHeaders.some(([n]) => n === name), `${name} not copied to the client`)
   }
+})
+
+t.test('routes, uploads and an https backend (NODE_EXTRA_CA_CERTS) work as in steps 6-8', async (t) => {
+  const certs = makeCerts()
+  t.teardown(certs.cleanup)
+  const [main, api] = await Promise.all([startOrigin(t),
+    startOrigin(t, (req, res, seen) => res.end(`api got ${req.url}, ${seen.body.length} bytes\n`),
+      { cert: certs.cert, key: certs.key })])
+  const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', main.url,
+    '--route', `/api=${api.url}`, '--rewrite'], { NODE_EXTRA_CA_CERTS: certs.caFile })
+  const got = await send(proxy.url + '/api/up', { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024, 1) })
+  t.equal(got.body, `api got /up, ${3 * 1024 * 1024} bytes\n`, 'routed, rewritten, uploaded over TLS')
+  t.equal(api.seen[0]!.headers['x-forwarded-for'], '127.0.0.1', 'with the forwarded headers')
+  t.equal(api.seen[0]!.headers.host, api.host)
+  t.equal((await send(proxy.url + '/apis')).body, 'origin server response\n', 'the default backend otherwise')
 })

@@ -1,10 +1,8 @@
 // Step 9 — forwarded headers: X-Forwarded-For/Proto/Host set, hop-by-hop headers removed both ways.
-// Run: npx tsx tutorials/09-forwarded-headers/main.ts [--listen HOST:PORT] [--backend URL] [--ca FILE]
+// Run: npx tsx tutorials/09-forwarded-headers/main.ts [--listen HOST:PORT] [--backend URL]
 //        [--route PREFIX=URL ...] [--rewrite]
-import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import { Readable } from 'node:stream'
-import { rootCertificates } from 'node:tls'
 import { parseArgs } from 'node:util'
 import { Agent, type Dispatcher } from 'undici'
 import uWS from 'uWebSockets.js'
@@ -12,19 +10,16 @@ import uWS from 'uWebSockets.js'
 const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:8080' },
-    backend: { type: 'string', default: 'http://127.0.0.1:8081' }, // https:// works as in step 6
-    ca: { type: 'string' }, // a PEM file of extra CAs to trust, e.g. a local origin's self-signed cert
+    backend: { type: 'string', default: 'http://127.0.0.1:8081' },
     route: { type: 'string', multiple: true, default: [] },
     rewrite: { type: 'boolean', default: false },
   },
 })
 const [host, port] = splitHostPort(values.listen)
+// https:// works as in step 6. To trust a local CA, NODE_EXTRA_CA_CERTS=FILE: undici uses Node's CA list.
 const backend = new URL(values.backend)
 const routes = parseRoutes(values.route)
-// Verification stays on (undici's default). `ca` replaces Node's list, so keep the public roots too.
-// SNI is sent for a DNS name in the URL. NODE_EXTRA_CA_CERTS=FILE works as well, with no code.
-const ca = values.ca ? [...rootCertificates, readFileSync(values.ca, 'utf8')] : undefined
-const agent = new Agent({ connect: { ca } }) // keeps connections to the backend open between exchanges
+const agent = new Agent() // keeps connections to the backend open between exchanges
 
 type Headers = Record<string, string | string[] | undefined> // lowercase names, as undici gives them
 
@@ -56,13 +51,11 @@ function parseRoutes(flags: string[]): { prefix: string, backend: URL }[] {
 
 /** Picks the backend and the path to send it: `/api` matches `/api`, `/api/x`, `/api?q`, never `/apis`. */
 function routeC1(url: string): { backend: URL, path: string } {
-  const q = url.includes('?') ? url.indexOf('?') : url.length
-  const [path, query] = [url.slice(0, q), url.slice(q)]
-  for (const route of routes) {
-    const p = route.prefix
+  const path = url.split('?')[0]!, query = url.slice(path.length)
+  for (const { prefix: p, backend: to } of routes) {
     if (p !== '/' && path !== p && !path.startsWith(p + '/')) continue // match whole segments only
     const rest = values.rewrite && p !== '/' ? path.slice(p.length) || '/' : path // keep a leading '/'
-    return { backend: route.backend, path: rest + query }
+    return { backend: to, path: rest + query }
   }
   return { backend, path: url } // the default backend: never rewritten
 }
@@ -111,24 +104,17 @@ function c1Body(c1: C1): Readable | null {
 /** Opens C2 to `backend`. The handler object is C2; its `c1` field is the context leading back to the client. */
 function openC2(c1: C1, backend: URL, path: string): void {
   const c2 = {
-    c1,
-    noBody: false,
-    headWritten: false,
+    c1, noBody: false, headWritten: false,
     onRequestStart(controller: Dispatcher.DispatchController) {
       c2.c1.c2 = controller
-      // The client may have left while C2 waited for a backend connection.
-      if (c2.c1.done) controller.abort(new Error('client went away'))
+      if (c2.c1.done) controller.abort(new Error('client went away')) // it left while C2 waited to connect
     },
     onResponseStart(_: Dispatcher.DispatchController, status: number, headers: Headers, statusText?: string) {
       if (c2.c1.done) return // the client left: its uWS response must not be touched
-      // HEAD has no body, but its Content-Length describes the GET answer: keep it.
-      const length = c2.c1.method === 'HEAD' ? headers['content-length'] : undefined
-      c2.c1.res.cork(() => { // outside the uWS handler, cork: one write, one syscall
-        writeC1Head(c2.c1, status, statusText ?? '', headers)
-        if (length) c2.c1.res.writeHeader('content-length', String(length))
-      })
+      // Outside the uWS handler, cork: the whole head in one write, one syscall.
+      c2.c1.res.cork(() => writeC1Head(c2.c1, status, statusText ?? '', headers))
       c2.headWritten = true
-      c2.noBody = !hasBody(c2.c1.method, status)
+      c2.noBody = c2.c1.method === 'HEAD' || status === 204 || status === 304 // never a body (RFC 9110 §6.4.1)
     },
     onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer) {
       if (c2.c1.done) return
@@ -161,16 +147,12 @@ function openC2(c1: C1, backend: URL, path: string): void {
 // uWS writes its own Date and Content-Length: copying the backend's would send them twice.
 const UWS_WRITES = new Set(['date', 'content-length'])
 
-/** HEAD answers and 204 and 304 statuses never carry a body (RFC 9110 §6.4.1). */
-function hasBody(method: string, status: number): boolean {
-  return method !== 'HEAD' && status !== 204 && status !== 304
-}
-
 /** Writes the status line and the backend's headers to C1. */
 function writeC1Head(c1: C1, status: number, statusText: string, headers: Headers): void {
   c1.res.writeStatus(`${status} ${statusText || STATUS_CODES[status] || ''}`.trim())
   for (const [name, value] of Object.entries(withoutHopByHop(headers))) {
-    if (UWS_WRITES.has(name)) continue
+    // A HEAD answer has no body, but its Content-Length describes the GET answer: keep it.
+    if (UWS_WRITES.has(name) && !(name === 'content-length' && c1.method === 'HEAD')) continue
     for (const v of [value ?? []].flat()) c1.res.writeHeader(name, v) // one Set-Cookie line per cookie
   }
 }

@@ -7,16 +7,13 @@ import { parseArgs } from 'node:util'
 import { Agent, type Dispatcher } from 'undici'
 import uWS from 'uWebSockets.js'
 
-const { values } = parseArgs({
-  options: {
-    listen: { type: 'string', default: '127.0.0.1:8080' },
-    backend: { type: 'string', default: 'http://127.0.0.1:8081' },
-    route: { type: 'string', multiple: true, default: [] },
-    rewrite: { type: 'boolean', default: false },
-  },
-})
+const { values } = parseArgs({ options: {
+  listen: { type: 'string', default: '127.0.0.1:8080' },
+  backend: { type: 'string', default: 'http://127.0.0.1:8081' }, // https:// as in step 6, CAs from NODE_EXTRA_CA_CERTS
+  route: { type: 'string', multiple: true, default: [] },
+  rewrite: { type: 'boolean', default: false },
+} })
 const [host, port] = splitHostPort(values.listen)
-// https:// works as in step 6. To trust a local CA, NODE_EXTRA_CA_CERTS=FILE: undici uses Node's CA list.
 const backend = new URL(values.backend)
 const routes = parseRoutes(values.route)
 const agent = new Agent() // keeps connections to the backend open between exchanges

@@ -24,7 +24,7 @@ export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHos
 }
 
 /** https://HOST[:PORT]PATH, HOST taken from the client's Host without its port; 443 is left out. */
-export function httpsLocation(hostHeader: string, port: number, path: string, fallbackHost: string): string {
+function httpsLocation(hostHeader: string, port: number, path: string, fallbackHost: string): string {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::\d+)?$/.exec(hostHeader)
   const host = match ? match[1] : fallbackHost.includes(':') ? `[${fallbackHost}]` : fallbackHost
   return `https://${host}${port === 443 ? '' : `:${port}`}${path}`

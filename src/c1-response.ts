@@ -136,8 +136,8 @@ export class C1 {
     if (this.headSent) return this.close()
     const status = gatewayStatus(err)
     this.res.cork(() => {
-      this.res.writeStatus(`${status} ${STATUS_CODES[status]}`).writeHeader('content-type', 'text/plain')
-      this.res.end(`${status} ${STATUS_CODES[status]}\n`)
+      const line = statusLine(status)
+      this.res.writeStatus(line).writeHeader('content-type', 'text/plain').end(`${line}\n`)
     })
     this.finish(status)
   }
@@ -162,8 +162,8 @@ export class C1 {
     this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
     setImmediate(() => {
       if (this.done) return
-      const text = `${refusal.status} ${STATUS_CODES[refusal.status]}`
-      this.res.cork(() => void this.res.writeStatus(text).end(`${text}\n`, true))
+      const line = statusLine(refusal.status)
+      this.res.cork(() => void this.res.writeStatus(line).end(`${line}\n`, true))
       this.finish(refusal.status)
     })
   }
@@ -187,7 +187,7 @@ export class C1 {
   private writeHeldHead(): void {
     const res = this.res
     const status = this.status
-    res.writeStatus(`${status} ${this.message || STATUS_CODES[status] || 'Unknown'}`)
+    res.writeStatus(statusLine(status, this.message))
     forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, value))
     this.heldHeaders = undefined
     this.headSent = true
@@ -235,6 +235,11 @@ export class C1 {
       access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url + this.attempts))
     }
   }
+}
+
+/** uWS writes the status text as given: '502 Bad Gateway', the backend's reason phrase when it sent one. */
+function statusLine(status: number, message?: string): string {
+  return `${status} ${message || STATUS_CODES[status] || 'Unknown'}`
 }
 
 function isEventStream(headers: IncomingHttpHeaders): boolean {

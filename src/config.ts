@@ -112,8 +112,8 @@ export interface ProxyConfig {
   readonly insecure: boolean
 }
 
-export const DEFAULT_BACKEND = 'http://info.cern.ch'
-export const DEFAULT_LISTEN = '0.0.0.0:8000'
+const DEFAULT_BACKEND = 'http://info.cern.ch'
+const DEFAULT_LISTEN = '0.0.0.0:8000'
 
 const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure',
   'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2',

@@ -1,6 +1,7 @@
 // --redirect-http: a plain-HTTP listener that answers every request with 308 to the HTTPS listener.
 import type { TemplatedApp } from 'uWebSockets.js'
 import { accessLine, type Logs } from './access-log.js'
+import { guardedRoute } from './c1-guard.js'
 import type { Uws } from './native-uws.js'
 
 /**
@@ -9,7 +10,7 @@ import type { Uws } from './native-uws.js'
  * `httpsPort` is read per request: the HTTPS listener's real port is known only once it listens.
  */
 export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHost: string, logs: Logs): TemplatedApp {
-  return uws.App().any('/*', (res, req) => {
+  return uws.App().any('/*', guardedRoute((res, req) => {
     const startedAt = performance.now()
     const method = req.getCaseSensitiveMethod()
     const query = req.getQuery() ?? ''
@@ -20,7 +21,7 @@ export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHos
       res.end(`Redirecting to ${location}\n`)
     })
     logs.access?.(accessLine(method, path, 308, 0, startedAt, location))
-  })
+  }, logs.error))
 }
 
 /** https://HOST[:PORT]PATH, HOST taken from the client's Host without its port; 443 is left out. */

@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
 import { accessLine, type Logs } from './access-log.js'
 import type { Backend } from './backend-url.js'
+import { describeThrown, guarded } from './c1-guard.js'
 import { describeError, errorCode, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
 import type { Refusal } from './request-framing.js'
@@ -60,7 +61,7 @@ export class C1 {
     private readonly inFlight: InFlight<C1>,
   ) {
     // You MUST register onAborted before returning from the handler (uWS docs)
-    res.onAborted(() => this.onClientGone())
+    res.onAborted(this.guard(() => this.onClientGone()))
     inFlight.add(this)
   }
 
@@ -160,12 +161,12 @@ export class C1 {
    */
   refuse(refusal: Refusal): void {
     this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
-    setImmediate(() => {
+    setImmediate(this.guard(() => {
       if (this.done) return
       const line = statusLine(refusal.status)
       this.res.cork(() => void this.res.writeStatus(line).end(`${line}\n`, true))
       this.finish(refusal.status)
-    })
+    }))
   }
 
   /**
@@ -174,6 +175,33 @@ export class C1 {
    */
   upgraded(): void {
     if (!this.done) this.finish(101)
+  }
+
+  /**
+   * `fn` as a callback for uWS, a timer or a backend event: should it throw (a bug), this
+   * exchange ends — 500 if nothing was sent, else the connection closes — and one stderr line
+   * says why; the proxy keeps serving. `fallback` is what the callback returns then.
+   */
+  guard<A extends unknown[], R>(fn: (...args: A) => R, fallback?: R): (...args: A) => R {
+    return guarded(fn, (err) => {
+      this.crashed(err)
+      return fallback as R
+    })
+  }
+
+  private crashed(err: unknown): void {
+    const { method, url } = this.request
+    this.logs.error(`${method} ${url}: internal error, ${describeThrown(err)}`)
+    if (this.done) return
+    const sent = this.headSent
+    this.finish(sent ? this.status || CLIENT_CLOSED : 500)
+    this.c2?.abort()
+    try {
+      if (sent) this.res.close()
+      else this.res.cork(() => void this.res.writeStatus(statusLine(500)).end(`${statusLine(500)}\n`, true))
+    } catch {
+      // the response was already gone: uWS refuses every call on it, and there is nothing left to tell the client
+    }
   }
 
   /** Closes the client connection at once (uWS then runs onAborted, which is a no-op by now). */
@@ -207,7 +235,7 @@ export class C1 {
   private hookWritable(): void {
     if (this.writableHooked) return
     this.writableHooked = true
-    this.res.onWritable((offset) => {
+    this.res.onWritable(this.guard((offset: number) => {
       if (this.pending) {
         // retry from where the client's socket stopped taking bytes (uWS VideoStreamer.js)
         const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.total)
@@ -217,7 +245,7 @@ export class C1 {
       }
       this.c2?.resume()
       return true
-    })
+    }, true))
   }
 
   private onClientGone(): void {

@@ -1,6 +1,7 @@
 // The uWS app: copy each request out of uWS, check it, pick its backend, and open C2.
 import type { AppOptions, HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js'
 import type { Logs } from './access-log.js'
+import { guardedRoute } from './c1-guard.js'
 import { c1RequestBody, hasRequestBody } from './c1-request-body.js'
 import { C1, type C1Request } from './c1-response.js'
 import { c1WebSocketBehavior } from './c1-websocket.js'
@@ -47,9 +48,10 @@ export function createC1App(uws: Uws, context: C1Context): TemplatedApp {
 }
 
 function attachExchanges(app: TemplatedApp, context: C1Context): TemplatedApp {
+  const logError = context.logs.error
   return app
-    .ws('/*', c1WebSocketBehavior((res, req, socketContext) => upgradeExchange(res, req, socketContext, context)))
-    .any('/*', (res, req) => openExchange(res, req, context))
+    .ws('/*', c1WebSocketBehavior(guardedRoute((res, req, socketContext) => upgradeExchange(res, req, socketContext, context), logError)))
+    .any('/*', guardedRoute((res, req) => openExchange(res, req, context), logError))
 }
 
 function appOptions(files: CertificateFiles): AppOptions {
@@ -71,7 +73,6 @@ function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFligh
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
     openC2(c1, target, proto ?? 'http', member, body)
   } catch (err) {
-    // never throw out of a uWS callback: the proxy keeps serving (STYLE.md, Errors)
     c1.fail(err as Error)
   }
 }

@@ -1,6 +1,6 @@
 // C1 as a WebSocket: the uWS behavior that hands each client event to its tunnel.
-import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocketBehavior } from 'uWebSockets.js'
-import { MAX_MESSAGE, type TunnelData } from './websocket-tunnel.js'
+import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket as C1Socket, WebSocketBehavior } from 'uWebSockets.js'
+import { MAX_MESSAGE, type TunnelData, type WebSocketTunnel } from './websocket-tunnel.js'
 
 /** uWS.DISABLED: exported by the binding, spelled here to keep this file free of the module. */
 const NO_COMPRESSION = 0
@@ -9,6 +9,12 @@ const NO_COMPRESSION = 0
 export function c1WebSocketBehavior(
   upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => void,
 ): WebSocketBehavior<TunnelData> {
+  // each event goes through its tunnel's guard: a throw closes that tunnel, not the process
+  const on = <A extends unknown[]>(event: (tunnel: WebSocketTunnel, ...args: A) => void) =>
+    (ws: C1Socket<TunnelData>, ...args: A) => {
+      const tunnel = ws.getUserData().tunnel
+      tunnel.guard(() => event(tunnel, ...args))()
+    }
   return {
     // messages are relayed whole, so this bounds what one message costs (uWS default: 16 KiB)
     maxPayloadLength: MAX_MESSAGE,
@@ -17,10 +23,10 @@ export function c1WebSocketBehavior(
     // permessage-deflate is negotiated per hop; uncompressed both ways, nothing is inflated twice
     compression: NO_COMPRESSION,
     upgrade,
-    open: (ws) => ws.getUserData().tunnel.clientOpened(ws),
-    message: (ws, message, isBinary) => ws.getUserData().tunnel.fromClient(message, isBinary),
-    drain: (ws) => ws.getUserData().tunnel.clientDrained(ws),
-    ping: (ws, message) => ws.getUserData().tunnel.clientPing(message),
-    close: (ws, code, message) => ws.getUserData().tunnel.clientClosed(code, message),
+    open: (ws) => on((tunnel) => tunnel.clientOpened(ws))(ws),
+    message: on((tunnel, message: ArrayBuffer, isBinary: boolean) => tunnel.fromClient(message, isBinary)),
+    drain: (ws) => on((tunnel) => tunnel.clientDrained(ws))(ws),
+    ping: on((tunnel, message: ArrayBuffer) => tunnel.clientPing(message)),
+    close: on((tunnel, code: number, message: ArrayBuffer) => tunnel.clientClosed(code, message)),
   }
 }

@@ -57,10 +57,10 @@ class C2WebSocket implements C1Peer {
       rejectUnauthorized: !config.insecure,
       ...(config.ca ? { ca: [...config.ca] } : {}),
     })
-    this.timer = setTimeout(() => this.timedOut(config.timeoutMs), config.timeoutMs)
-    this.ws.on('open', () => this.upgradeC1())
-    this.ws.on('unexpected-response', (req: ClientRequest, res: IncomingMessage) => this.relayRefusal(req, res))
-    this.ws.on('error', (err: Error) => this.failed(err))
+    this.timer = setTimeout(c1.guard(() => this.timedOut(config.timeoutMs)), config.timeoutMs)
+    this.ws.on('open', c1.guard(() => this.upgradeC1()))
+    this.ws.on('unexpected-response', c1.guard((req: ClientRequest, res: IncomingMessage) => this.relayRefusal(req, res)))
+    this.ws.on('error', c1.guard((err: Error) => this.failed(err)))
   }
 
   /** C1 went away: cut the handshake or the relayed refusal. */
@@ -92,13 +92,13 @@ class C2WebSocket implements C1Peer {
     this.refusal = res
     const c1 = this.c1
     c1.writeHead(res.statusCode ?? 502, res.statusMessage, res.headers)
-    res.on('data', (chunk: Buffer) => void (c1.writeChunk(chunk) || res.pause()))
-    res.on('end', () => {
+    res.on('data', c1.guard((chunk: Buffer) => void (c1.writeChunk(chunk) || res.pause())))
+    res.on('end', c1.guard(() => {
       c1.end()
       this.ws.terminate()
-    })
-    res.on('error', () => c1.close())
-    req.on('error', () => c1.close())
+    }))
+    res.on('error', c1.guard(() => c1.close()))
+    req.on('error', c1.guard(() => c1.close()))
   }
 
   private failed(err: Error): void {

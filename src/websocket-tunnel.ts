@@ -1,6 +1,7 @@
 // An upgraded exchange: messages, pings and closes relayed between C1 (uWS) and C2 (ws), with backpressure.
 import type { WebSocket as C1Socket } from 'uWebSockets.js'
 import WebSocket from 'ws'
+import { describeThrown, guarded } from './c1-guard.js'
 import type { Closable } from './in-flight.js'
 
 /** The largest message relayed (uWS maxPayloadLength, ws maxPayload); a bigger one closes with 1009. */
@@ -36,11 +37,25 @@ export class WebSocketTunnel implements Closable {
     private readonly logError: (line: string) => void,
   ) {
     tunnels.add(this)
-    backend.on('message', (data: Buffer, isBinary: boolean) => this.toClient(data, isBinary))
-    backend.on('ping', (data: Buffer) => void (this.clientDone || this.client?.ping(data)))
-    backend.on('close', (code: number, reason: Buffer) => this.backendClosed(code, reason))
+    backend.on('message', this.guard((data: Buffer, isBinary: boolean) => this.toClient(data, isBinary)))
+    backend.on('ping', this.guard((data: Buffer) => void (this.clientDone || this.client?.ping(data))))
+    backend.on('close', this.guard((code: number, reason: Buffer) => this.backendClosed(code, reason)))
     // 'close' (1006) follows every error; the error itself is worth one line
     backend.on('error', (err: Error) => this.logError(`websocket ${backend.url}: ${err.message}`))
+  }
+
+  /** `fn` as a uWS or ws callback: should it throw (a bug), both sides are cut and one line says why. */
+  guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+    return guarded(fn, (err) => {
+      this.logError(`websocket ${this.backend.url}: internal error, tunnel closed: ${describeThrown(err)}`)
+      this.tunnels.delete(this)
+      this.backend.terminate()
+      try {
+        this.dropClient()
+      } catch {
+        // uWS had closed the client socket already
+      }
+    })
   }
 
   /** uWS opened C1; it does so inside res.upgrade, before the backend can deliver a message. */

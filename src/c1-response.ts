@@ -26,6 +26,15 @@ export interface C1Peer {
   resume(): void
 }
 
+/** uWS 20.30's cork buffer (LoopData::CORK_BUFFER_SIZE). */
+const CORK_BUFFER_BYTES = 16 * 1024
+
+/** Body bytes per corked chunked write: the cork buffer less the framing uWS adds (CRLF, hex size, CRLF). */
+const CORKED_CHUNK_BYTES = CORK_BUFFER_BYTES - 16
+
+/** Below this, the held head goes out in a cork of its own rather than with a sliver of body. */
+const MIN_PIECE_BYTES = 1024
+
 /** nginx's status for "the client closed the connection before the response was complete". */
 const CLIENT_CLOSED = 499
 
@@ -109,10 +118,13 @@ export class C1 {
     if (this.done) return true
     this.bytes += chunk.length
     let ok = true
-    this.res.cork(() => {
-      if (this.heldHeaders) this.writeHeldHead()
-      ok = this.total < 0 ? this.res.write(chunk) : this.tryEnd(chunk)
-    })
+    if (this.total < 0) ok = this.writeChunked(chunk)
+    else {
+      this.res.cork(() => {
+        if (this.heldHeaders) this.writeHeldHead()
+        ok = this.tryEnd(chunk)
+      })
+    }
     if (!ok) this.hookWritable()
     return ok
   }
@@ -221,6 +233,35 @@ export class C1 {
     this.headSent = true
   }
 
+  /**
+   * A chunk of a response without Content-Length, in corked writes that each fit uWS's cork
+   * buffer: uWS 20.30 loses a `write` that overflows that buffer while the socket cannot take
+   * what was corked before it (AsyncSocket::uncork, fixed upstream in 2026), which cut chunked
+   * responses to slow clients. tryEnd's writes are optional and are retried, so they are safe.
+   */
+  private writeChunked(chunk: Buffer): boolean {
+    const res = this.res
+    let ok = true
+    let room = CORKED_CHUNK_BYTES
+    if (this.heldHeaders) {
+      room -= headBytes(this.heldHeaders)
+      if (room < MIN_PIECE_BYTES) {
+        res.cork(() => this.writeHeldHead())
+        room = CORKED_CHUNK_BYTES
+      }
+    }
+    for (let at = 0; at < chunk.length; room = CORKED_CHUNK_BYTES) {
+      const piece = chunk.subarray(at, at + room)
+      at += piece.length
+      res.cork(() => {
+        if (this.heldHeaders) this.writeHeldHead()
+        // once uWS buffers (false), the rest goes to its per-socket buffer, never lost
+        ok = res.write(piece) && ok
+      })
+    }
+    return ok
+  }
+
   private tryEnd(chunk: Buffer): boolean {
     const offset = this.res.getWriteOffset()
     const [ok, done] = this.res.tryEnd(chunk, this.total)
@@ -268,6 +309,17 @@ export class C1 {
 /** uWS writes the status text as given: '502 Bad Gateway', the backend's reason phrase when it sent one. */
 function statusLine(status: number, message?: string): string {
   return `${status} ${message || STATUS_CODES[status] || 'Unknown'}`
+}
+
+/** The head's size as uWS writes it, about: status line, headers, its own mark and framing. */
+function headBytes(headers: IncomingHttpHeaders): number {
+  let bytes = 128
+  for (const name in headers) {
+    const value = headers[name]
+    if (typeof value === 'string') bytes += name.length + value.length + 4
+    else if (value !== undefined) for (const each of value) bytes += name.length + each.length + 4
+  }
+  return bytes
 }
 
 function isEventStream(headers: IncomingHttpHeaders): boolean {

@@ -58,6 +58,12 @@ export class C1 {
   private pending: Buffer | undefined
   private pendingOffset = 0
   private writableHooked = false
+  /**
+   * Shutdown is draining: a streamed response says Connection: close in its head, so the client
+   * sends nothing more on this connection (uWS writes that header itself only when a response
+   * ends in one call; at the end of a stream it would land in the body).
+   */
+  private closeAfter = false
   /** ' after URL CODE, URL CODE': the backends that failed before this one, for the access line */
   private attempts = ''
 
@@ -87,18 +93,20 @@ export class C1 {
     this.responseStarted = true
     const res = this.res
     const length = headers['content-length']
-    if (this.request.method === 'HEAD' || status === 204 || status === 304) {
+    const bodiless = this.request.method === 'HEAD' || status === 204 || status === 304
+    this.closeAfter = this.inFlight.draining && !bodiless && length !== '0'
+    if (bodiless) {
       res.cork(() => {
         this.writeHeldHead()
         // endWithoutBody(n) would close the connection (uWS 20.30): write the length ourselves
         if (length !== undefined && status !== 204 && status !== 304) res.writeHeader('content-length', length)
-        res.endWithoutBody()
+        res.endWithoutBody(undefined, this.inFlight.draining)
       })
       this.finish(status)
     } else if (length === '0') {
       res.cork(() => {
         this.writeHeldHead()
-        res.end()
+        res.end(undefined, this.inFlight.draining)
       })
       this.finish(status)
     } else if (length !== undefined) {
@@ -150,7 +158,7 @@ export class C1 {
     const status = gatewayStatus(err)
     this.res.cork(() => {
       const line = statusLine(status)
-      this.res.writeStatus(line).writeHeader('content-type', 'text/plain').end(`${line}\n`)
+      this.res.writeStatus(line).writeHeader('content-type', 'text/plain').end(`${line}\n`, this.inFlight.draining)
     })
     this.finish(status)
   }
@@ -228,6 +236,7 @@ export class C1 {
     const res = this.res
     const status = this.status
     res.writeStatus(statusLine(status, this.message))
+    if (this.closeAfter) res.writeHeader('connection', 'close')
     forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, value))
     this.heldHeaders = undefined
     this.headSent = true

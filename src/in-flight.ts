@@ -5,34 +5,57 @@ export interface Closable {
   close(): void
 }
 
+/**
+ * How long shutdown waits, once nothing is in flight, for a request that a keep-alive client
+ * sent before it read the Connection: close of its last answer.
+ */
+const QUIET_MS = 250
+
 /** A set of open exchanges that can tell when it has drained. */
 export class InFlight<T extends Closable> {
   private readonly open = new Set<T>()
-  private drained: (() => void) | undefined
+  private changed: (() => void) | undefined
+  /** shutdown has begun: answers carry Connection: close, so clients stop sending on their connections */
+  draining = false
 
   add(item: T): void {
     this.open.add(item)
+    this.changed?.()
   }
 
   delete(item: T): void {
-    if (this.open.delete(item) && this.open.size === 0) this.drained?.()
+    if (this.open.delete(item)) this.changed?.()
   }
 
   get size(): number {
     return this.open.size
   }
 
-  /** Resolves when nothing is in flight or after `ms`, whichever is first; then closes what is left. */
-  async drain(ms: number): Promise<void> {
-    if (this.open.size > 0) {
-      let timer: NodeJS.Timeout | undefined
-      await new Promise<void>((resolve) => {
-        this.drained = resolve
-        timer = setTimeout(resolve, ms)
-      })
-      clearTimeout(timer)
-      this.drained = undefined
+  /**
+   * Resolves once nothing has been in flight for a quiet moment (a request already on its way
+   * on a keep-alive connection is answered, not reset), or after `ms`, whichever is first;
+   * then closes what is left.
+   */
+  async drain(ms: number, quietMs = QUIET_MS): Promise<void> {
+    const deadline = performance.now() + ms
+    for (let left = ms; left > 0; left = deadline - performance.now()) {
+      const idle = this.open.size === 0
+      const changed = await this.nextChange(idle ? Math.min(quietMs, left) : left)
+      if (idle && !changed) break
     }
     for (const item of [...this.open]) item.close()
+  }
+
+  /** Resolves true at the next add or delete, false after `ms`. */
+  private nextChange(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(false), ms)
+      const settle = (changed: boolean) => {
+        clearTimeout(timer)
+        this.changed = undefined
+        resolve(changed)
+      }
+      this.changed = () => settle(true)
+    })
   }
 }

@@ -23,7 +23,8 @@ export interface Proxy {
   readonly urls: readonly string[]
   /**
    * Stops accepting connections at once, lets in-flight exchanges finish for up to the
-   * grace period, then closes every connection left (idle keep-alive ones included).
+   * grace period, answering with Connection: close meanwhile (a request already sent on a
+   * keep-alive connection is answered, not reset), then closes every connection left.
    */
   close(): Promise<void>
   /**
@@ -140,6 +141,7 @@ function listen(app: TemplatedApp, host: string, port: number): Promise<us_liste
 async function shutdown(uws: Uws, apps: TemplatedApp[], listenSockets: us_listen_socket[], inFlight: InFlight<C1>,
   tunnels: Set<Closable>, targets: ProxyTargets[], logs: ReturnType<typeof createLogs>, graceMs: number): Promise<void> {
   for (const socket of listenSockets) uws.us_listen_socket_close(socket)
+  inFlight.draining = true
   // a WebSocket never finishes by itself: both ends get 1001 Going Away at once
   for (const tunnel of [...tunnels]) tunnel.close()
   await inFlight.drain(graceMs)

@@ -92,3 +92,50 @@ t.test('an idle keep-alive connection is closed at once on SIGTERM, while an exc
   t.equal(await body, 'slow...done', 'the in-flight exchange still finishes')
   t.equal(await run.exited, 0, 'want exit 0')
 })
+
+t.test('SIGTERM under keep-alive load: every request sent is answered, with Connection: close once draining', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => res.end('pong'))
+  const run = await startCliProxy(t, [origin.url, '--quiet', '--grace', '10'])
+  const port = Number(new URL(run.url).port)
+  const CLIENTS = 16
+  let answered = 0
+  let announcedClose = 0
+  const lost: string[] = []
+  let signalled = false
+  // each client sends its next request the moment the last answer arrived, until told Connection: close
+  const clients = Array.from({ length: CLIENTS }, (_, i) => new Promise<void>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let text = ''
+    let waiting = false
+    const send = () => {
+      waiting = true
+      socket.write(`GET /c${i} HTTP/1.1\r\nHost: x\r\n\r\n`)
+    }
+    socket.on('connect', send)
+    socket.setEncoding('latin1').on('data', (s: string) => {
+      text += s
+      const end = text.indexOf('pong')
+      if (end < 0) return
+      const head = text.slice(0, end)
+      text = text.slice(end + 4)
+      waiting = false
+      answered++
+      if (/\r\nconnection: close\r\n/i.test(head)) {
+        announcedClose++
+        socket.end()
+      } else send()
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => {
+      if (waiting) lost.push(`client ${i}: its connection closed with a request unanswered (${signalled ? 'after' : 'before'} SIGTERM)`)
+      resolve()
+    })
+  }))
+  await waitFor(() => answered >= CLIENTS * 20, 'some keep-alive traffic before the signal', 10_000)
+  signalled = true
+  run.child.kill('SIGTERM')
+  await Promise.all(clients)
+  t.same(lost, [], 'no request that reached the proxy went unanswered')
+  t.equal(announcedClose, CLIENTS, 'every client was told Connection: close and stopped by itself')
+  t.equal(await run.exited, 0, 'want exit 0')
+})

@@ -18,8 +18,9 @@ export class BackendPools {
       this.pools.set(poolKey(backend), new Pool(backend.origin, {
         connect,
         headersTimeout: config.timeoutMs,
-        // SSE and long polls stay idle for minutes: only the header wait is bounded
-        bodyTimeout: 0,
+        // the silence allowed between two pieces of a body (nginx's proxy_read_timeout); SSE and
+        // long polls that stay silent longer need a larger --read-timeout, or 0
+        bodyTimeout: config.readTimeoutMs,
         // offers h2 by ALPN; an https backend that does not take it up is spoken to in HTTP/1.1,
         // and an http:// backend always is (undici has no h2c). One connection: undici's Pool
         // cannot tell a connecting client will multiplex, and opened one per waiting request

@@ -100,7 +100,9 @@ export class C1 {
         this.writeHeldHead()
         // endWithoutBody(n) would close the connection (uWS 20.30): write the length ourselves
         if (length !== undefined && status !== 204 && status !== 304) res.writeHeader('content-length', length)
-        res.endWithoutBody(undefined, this.inFlight.draining)
+        // endWithoutBody(undefined, false) closes too: pass arguments only to close
+        if (this.inFlight.draining) res.endWithoutBody(undefined, true)
+        else res.endWithoutBody()
       })
       this.finish(status)
     } else if (length === '0') {

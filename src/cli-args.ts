@@ -18,6 +18,7 @@ const FLAGS = {
   rewrite: { type: 'boolean' },
   'preserve-host': { type: 'boolean' },
   timeout: { type: 'string' },
+  'read-timeout': { type: 'string' },
   grace: { type: 'string' },
   ca: { type: 'string', multiple: true },
   insecure: { type: 'boolean' },
@@ -63,6 +64,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.rewrite) options.rewrite = true
   if (values['preserve-host']) options.preserveHost = true
   if (values.timeout !== undefined) options.timeout = parseSeconds(values.timeout, '--timeout')
+  if (values['read-timeout'] !== undefined) options.readTimeout = parseSeconds(values['read-timeout'], '--read-timeout')
   if (values.grace !== undefined) options.grace = parseSeconds(values.grace, '--grace')
   if (values.ca) options.ca = values.ca
   if (values.insecure) options.insecure = true

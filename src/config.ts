@@ -64,6 +64,8 @@ export interface ProxyOptions {
   preserveHost?: boolean
   /** seconds to wait for backend response headers before answering 504 (default 60) */
   timeout?: number
+  /** seconds a backend may stay silent between two pieces of a body before C1 is cut (default 60; 0: no limit) */
+  readTimeout?: number
   /** seconds close() waits for in-flight exchanges (default 10) */
   grace?: number
   /** no access log (default false) */
@@ -105,6 +107,8 @@ export interface ProxyConfig {
   readonly retries: number
   readonly preserveHost: boolean
   readonly timeoutMs: number
+  /** 0: no limit */
+  readonly readTimeoutMs: number
   readonly graceMs: number
   readonly quiet: boolean
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
@@ -115,7 +119,7 @@ export interface ProxyConfig {
 const DEFAULT_BACKEND = 'http://info.cern.ch'
 const DEFAULT_LISTEN = '0.0.0.0:8000'
 
-const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'grace', 'quiet', 'ca', 'insecure',
+const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'readTimeout', 'grace', 'quiet', 'ca', 'insecure',
   'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2',
   'balance', 'vhosts', 'maxFails', 'failWindow', 'failTimeout', 'healthPath', 'healthInterval', 'retries'])
 
@@ -147,6 +151,7 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
     retries: toRetries(options.retries),
     preserveHost: optionalBoolean(options.preserveHost, 'preserveHost') ?? false,
     timeoutMs: seconds(options.timeout ?? 60, 'timeout', false),
+    readTimeoutMs: seconds(options.readTimeout ?? 60, 'readTimeout', true),
     graceMs: seconds(options.grace ?? 10, 'grace', true),
     quiet: optionalBoolean(options.quiet, 'quiet') ?? false,
     ca: readCas(options.ca),

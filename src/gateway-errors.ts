@@ -1,7 +1,7 @@
 // C2 failures → the status C1 answers and a one-line reason, by error code, never by message text.
 
 /** undici and socket error codes that mean "the backend did not answer in time". */
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'])
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'])
 
 /** 504 for a backend that was too slow, 502 for every other failure (refused, DNS, TLS, reset). */
 export function gatewayStatus(err: Error): 502 | 504 {

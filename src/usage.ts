@@ -16,6 +16,9 @@ A reverse proxy: clients connect to uproxy (C1), uproxy forwards to BACKEND (C2)
       --rewrite             strip the matched route prefix before forwarding
       --preserve-host       forward the client's Host instead of the backend's
       --timeout SECONDS     wait this long for backend response headers, then 504 (default 60)
+      --read-timeout SECONDS
+                            cut the response when the backend sends nothing for this long
+                            mid-body (default 60; 0: no limit; raise it for SSE, long polls)
       --grace SECONDS       how long shutdown waits for in-flight exchanges (default 10)
       --ca FILE             trust this PEM CA for https:// backends, repeatable (beside the system CAs)
       --insecure            do not verify https:// backends' certificates (dangerous)

@@ -17,6 +17,7 @@ const parsed: Array<[argv: string[], options: ProxyOptions]> = [
   [['--route', '/q=http://a/?x=1'], { routes: [{ prefix: '/q', backend: 'http://a/?x=1' }] }],
   [['--rewrite', '--preserve-host', '--quiet', '--insecure'], { rewrite: true, preserveHost: true, quiet: true, insecure: true }],
   [['--timeout', '2.5', '--grace', '0'], { timeout: 2.5, grace: 0 }],
+  [['--read-timeout', '0'], { readTimeout: 0 }],
   [['--ca', 'a.pem', '--ca', 'b.pem'], { ca: ['a.pem', 'b.pem'] }],
   [['http://a:1*3,http://b:2'], { backend: 'http://a:1*3,http://b:2' }],
   [['-r', '/api=http://a,http://b*2'], { routes: [{ prefix: '/api', backend: 'http://a,http://b*2' }] }],

@@ -10,6 +10,7 @@ t.test('the defaults: listen 0.0.0.0:8000, backend info.cern.ch, 60 s timeout, 1
   t.same(config.routes, [])
   t.equal(config.preserveHost, false)
   t.equal(config.timeoutMs, 60_000)
+  t.equal(config.readTimeoutMs, 60_000, 'a backend may be silent 60 s mid-body, as nginx\'s proxy_read_timeout')
   t.equal(config.graceMs, 10_000)
   t.equal(config.quiet, false)
   t.equal(config.ca, undefined, 'no ca option: Node default trust (system CAs and NODE_EXTRA_CA_CERTS)')
@@ -53,6 +54,7 @@ const refused: Array<[options: unknown, message: RegExp]> = [
   [{ insecure: 'no' }, /^insecure: want true or false/],
   [{ timeout: 0 }, /^timeout: "0" is not a positive number of seconds/],
   [{ timeout: -1 }, /^timeout: "-1" is not a positive number of seconds/],
+  [{ readTimeout: -1 }, /^readTimeout: "-1" is not a non-negative number of seconds/],
   [{ timeout: '5' }, /^timeout: "5" is not a positive number of seconds/],
   [{ grace: -1 }, /^grace: "-1" is not a non-negative number of seconds/],
   [{ grace: Infinity }, /^grace: "Infinity" is not a non-negative number of seconds/],

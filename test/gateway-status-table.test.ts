@@ -12,7 +12,7 @@ const statuses: Array<[what: string, err: Error, want: 502 | 504]> = [
   ['ETIMEDOUT', withCode('ETIMEDOUT'), 504],
   ['ETIMEDOUT as the cause', withCause('ETIMEDOUT'), 504],
   ['UND_ERR_HEADERS_TIMEOUT as the cause', withCause('UND_ERR_HEADERS_TIMEOUT'), 504],
-  ['undici BodyTimeoutError (after the head: never answered, but not a header timeout)', new errors.BodyTimeoutError(), 502],
+  ['undici BodyTimeoutError (--read-timeout before the first body byte reached the client)', new errors.BodyTimeoutError(), 504],
   ['undici SocketError', new errors.SocketError('other side closed'), 502],
   ['ECONNREFUSED', withCode('ECONNREFUSED'), 502],
   ['ECONNRESET', withCode('ECONNRESET'), 502],

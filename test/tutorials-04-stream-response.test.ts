@@ -25,12 +25,11 @@ t.test('the curl -i in the README: /stream through the step-1 origin', async (t)
 
 t.test('streaming and bodiless answers, against a recording origin', async (t) => {
   let release = () => {}
-  let backendDone = false
   const origin = await startOrigin(t, (req, res: ServerResponse) => {
     if (req.url === '/slow') {
       res.writeHead(200, { 'content-type': 'text/plain' })
       res.write('first\n')
-      release = () => { backendDone = true; res.end('second\n') }
+      release = () => res.end('second\n')
       return
     }
     if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1234' }).end()
@@ -41,8 +40,8 @@ t.test('streaming and bodiless answers, against a recording origin', async (t) =
 
   t.test('the first chunk reaches the client while the backend is still sending', async (t) => {
     const got = await open(proxy.url + '/slow')
-    t.equal(await within(got.firstChunk, 10_000, 'the first chunk'), 'first\n')
-    t.notOk(backendDone, 'the backend had not finished when the client saw the first chunk')
+    // the backend ends only at release(): a proxy that waited for the whole body would time out here
+    t.equal(await within(got.firstChunk, 10_000, 'the first chunk while the backend still sends'), 'first\n')
     release()
     t.equal(await within(got.body, 10_000, 'the whole body'), 'first\nsecond\n')
   })

@@ -1,0 +1,13 @@
+// A seeded pseudo-random source for tests: the same seed, the same run (mulberry32).
+
+/** Numbers in [0, 1), the same sequence for the same `seed`. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let x = state
+    x = Math.imul(x ^ (x >>> 15), x | 1)
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -194,7 +194,8 @@ export class C1 {
   private writeHeldHead(): void {
     const res = this.res
     const status = this.status
-    res.writeStatus(toUwsBytes(statusLine(status, this.message)))
+    // undici decodes the reason phrase as UTF-8, which is how uWS writes a string back
+    res.writeStatus(statusLine(status, this.message))
     forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, toUwsBytes(value)))
     this.heldHeaders = undefined
     this.headSent = true

@@ -35,7 +35,7 @@ export function refuseRequest(request: C1Request): Refusal | undefined {
   const { method, url, query, headers: c1Headers } = request
   // a reverse proxy does not open tunnels: undici would treat CONNECT as an upgrade (as nginx, 405)
   if (method === 'CONNECT') return { status: 405, reason: 'CONNECT is not proxied' }
-  if (BAD_TARGET.test(url) || BAD_TARGET.test(query)) return { status: 400, reason: 'a control character or a byte that is not UTF-8 in the request target' }
+  if (BAD_TARGET.test(url) || BAD_TARGET.test(query)) return { status: 400, reason: `${badByte(url + query)} in the request target` }
   if (request.c2Path === undefined) return { status: 400, reason: `"${url}" climbs above the root` }
   let size = method.length + url.length + query.length + 12
   let contentLengths = 0
@@ -45,7 +45,7 @@ export function refuseRequest(request: C1Request): Refusal | undefined {
     const name = c1Headers[i] as string
     const value = c1Headers[i + 1] as string
     size += name.length + value.length + 4
-    if (BAD_VALUE.test(value)) return { status: 400, reason: `a control character or a byte that is not UTF-8 in ${name}` }
+    if (BAD_VALUE.test(value)) return { status: 400, reason: `${badByte(value)} in header ${name}` }
     if (name === 'content-length') {
       contentLengths++
       if (!/^\d+$/.test(value)) return { status: 400, reason: `bad Content-Length "${value}"` }
@@ -62,6 +62,13 @@ export function refuseRequest(request: C1Request): Refusal | undefined {
   if (contentLengths > 1) return { status: 400, reason: 'more than one Content-Length' }
   if (contentLengths === 1 && chunked) return { status: 400, reason: 'both Content-Length and Transfer-Encoding' }
   return undefined
+}
+
+/** What BAD_VALUE or BAD_TARGET found, for the refusal line. */
+function badByte(text: string): string {
+  const control = /[\x00-\x08\x0a-\x1f\x7f]/.exec(text)
+  if (control) return `control byte 0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')}`
+  return 'a byte that is not UTF-8'
 }
 
 /** 'example.com', 'example.com:8080', '127.0.0.1', '[::1]:443'; not '', 'a b', 'x@y', 'x:99999'. */

@@ -4,6 +4,7 @@ import { startOrigin, waitFor } from './helpers/origin.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 import { rawRequest } from './helpers/raw-http.js'
 import { rawHeaderValue, rawTarget, startRawOrigin } from './helpers/raw-origin.js'
+import { startWsBackend } from './helpers/ws-backend.js'
 
 const bytes = (latin1: string) => Buffer.from(latin1, 'latin1')
 const hex = (b: Buffer | undefined) => b?.toString('hex') ?? 'nothing'
@@ -97,4 +98,19 @@ t.test('uWS 20.30 drops bytes above 0x7F at either end of a header value, before
   const seen = origin.heads[0]
   t.equal(rawHeaderValue(seen ?? Buffer.alloc(0), 'x-edge')?.toString('latin1'), 'ber caf',
     'got these bytes at the origin; a uWS that keeps them needs the README limit removed')
+})
+
+t.test('a WebSocket handshake keeps header bytes exact, its path without dot-segments, non-ASCII path bytes as %XX', async (t) => {
+  const backend = await startWsBackend(t)
+  const proxy = await startTestProxy(t, { backend: backend.url })
+  const head = 'GET /ws/x/../caf\xc3\xa9?q=\xe2\x82\xac HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Name: J\xc3\xbcrgen \xf0\x9f\x98\x80!\r\n\r\n'
+  const reply = await rawRequest(proxy.port, bytes(head), 1000)
+  t.match(reply.text, /^HTTP\/1\.1 101 /, `got ${JSON.stringify(reply.text.split('\r\n')[0])}, want 101`)
+  const seen = backend.handshakes[0]
+  // ws parses its address as a WHATWG URL, which can only carry bytes above 0x7F percent-encoded
+  t.equal(seen?.url, '/ws/caf%C3%A9?q=%E2%82%AC', `got ${JSON.stringify(seen?.url)} at the backend`)
+  const name = seen?.rawHeaders[seen.rawHeaders.findIndex((h) => h.toLowerCase() === 'x-name') + 1]
+  // node:http hands header values as Latin-1, one char per byte
+  t.equal(hex(name === undefined ? undefined : bytes(name)), hex(bytes('J\xc3\xbcrgen \xf0\x9f\x98\x80!')), 'X-Name: got these bytes at the backend')
 })

@@ -15,7 +15,10 @@ export interface Refusal {
  * host[:port] (RFC 9110 §7.2): a reg-name or IPv4 address (RFC 3986 §3.2.2), or an IPv6
  * literal in brackets, and a port of up to five digits (its range is checked apart).
  */
-const HOST = /^(?:\[([0-9a-f:.]+)\]|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})+)(?::(\d{0,5}))?$/i
+const HOST = /^(?:\[([0-9a-f:.]+)\]|[a-z0-9\-._~!$&'()*+,;=%]+)(?::(\d{0,5}))?$/i
+
+/** A '%' in a reg-name starts a pct-encoded byte (RFC 3986 §2.1). */
+const LONE_PERCENT = /%(?![0-9a-f]{2})/i
 
 /**
  * Bytes a header value may not hold: controls but HTAB, and DEL (RFC 9110 §5.5), and
@@ -23,6 +26,9 @@ const HOST = /^(?:\[([0-9a-f:.]+)\]|(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})+)(
  * the byte the client sent is lost, so the value cannot be forwarded as it was sent.
  */
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|\xef\xbf\xbd/
+
+/** Anything but HTAB and printable ASCII: one cheap scan, so that plain values skip BAD_VALUE. */
+const UNUSUAL = /[^\t\x20-\x7e]/
 
 /** The same for the request target as uWS decoded it: no controls, no space, no DEL, no lost byte. */
 const BAD_TARGET = /[\x00-\x20\x7f\ufffd]/
@@ -45,7 +51,7 @@ export function refuseRequest(request: C1Request): Refusal | undefined {
     const name = c1Headers[i] as string
     const value = c1Headers[i + 1] as string
     size += name.length + value.length + 4
-    if (BAD_VALUE.test(value)) return { status: 400, reason: `${badByte(value)} in header ${name}` }
+    if (UNUSUAL.test(value) && BAD_VALUE.test(value)) return { status: 400, reason: `${badByte(value)} in header ${name}` }
     if (name === 'content-length') {
       contentLengths++
       if (!/^\d+$/.test(value)) return { status: 400, reason: `bad Content-Length "${value}"` }
@@ -75,6 +81,6 @@ function badByte(text: string): string {
 function isHostPort(value: string): boolean {
   const match = HOST.exec(value)
   if (!match) return false
-  if (match[1] !== undefined && !isIPv6(match[1])) return false
+  if (match[1] !== undefined ? !isIPv6(match[1]) : value.includes('%') && LONE_PERCENT.test(value)) return false
   return match[2] === undefined || Number(match[2]) <= 65535
 }

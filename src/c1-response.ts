@@ -4,6 +4,7 @@ import type { HttpResponse } from 'uWebSockets.js'
 import { accessLine, type Logs } from './access-log.js'
 import type { Backend } from './backend-url.js'
 import { describeThrown, guarded } from './c1-guard.js'
+import { toUwsBytes } from './byte-string.js'
 import { describeError, errorCode, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
 import type { Refusal } from './request-framing.js'
@@ -12,9 +13,15 @@ import { forEachC1Header } from './response-headers.js'
 /** What C1 copied out of the uWS HttpRequest, which is only valid inside the handler. */
 export interface C1Request {
   readonly method: string
+  /** the path as uWS decoded it (UTF-8), for log lines */
   readonly url: string
+  /** the query as uWS decoded it, for log lines */
   readonly query: string
-  /** lowercase names and values, flat: [name, value, name, value, …] */
+  /** the path routes match and C2 forwards (request-target.ts); undefined when it climbs above the root */
+  readonly c2Path: string | undefined
+  /** the query C2 forwards, as bytes, without a fragment */
+  readonly c2Query: string
+  /** lowercase names and values as the bytes the client sent (byte strings), flat: [name, value, name, value, …] */
   readonly headers: string[]
   readonly clientAddress: string
   readonly startedAt: number
@@ -237,9 +244,10 @@ export class C1 {
   private writeHeldHead(): void {
     const res = this.res
     const status = this.status
+    // undici decodes the reason phrase as UTF-8, which is how uWS writes a string back
     res.writeStatus(statusLine(status, this.message))
     if (this.closeAfter) res.writeHeader('connection', 'close')
-    forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, value))
+    forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, toUwsBytes(value)))
     this.heldHeaders = undefined
     this.headSent = true
   }

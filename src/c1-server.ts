@@ -2,9 +2,11 @@
 import type { AppOptions, HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t } from 'uWebSockets.js'
 import type { Logs } from './access-log.js'
 import { guardedRoute } from './c1-guard.js'
+import { percentEncodeNonAscii, toByteString } from './byte-string.js'
 import { c1RequestBody, hasRequestBody } from './c1-request-body.js'
 import { C1, type C1Request } from './c1-response.js'
 import { c1WebSocketBehavior } from './c1-websocket.js'
+import { formatClientAddress } from './client-address.js'
 import { openC2 } from './c2-exchange.js'
 import { openC2WebSocket } from './c2-websocket.js'
 import type { ProxyConfig } from './config.js'
@@ -14,6 +16,7 @@ import { withoutNativeStdout } from './native-stdout.js'
 import type { Uws } from './native-uws.js'
 import { refuseRequest } from './request-framing.js'
 import { c2RequestHeaders } from './request-headers.js'
+import { c2Path, c2Query } from './request-target.js'
 import { backendPath } from './route-table.js'
 import type { CertificateFiles } from './tls-config.js'
 
@@ -64,11 +67,12 @@ function appOptions(files: CertificateFiles): AppOptions {
 
 function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context): void {
   const request = copyRequest(res, req)
-  const target = live.current.find(request.url, request.headers)
+  // a refused path is routed as '/' only so that its log line names a backend
+  const target = live.current.find(request.c2Path ?? '/', request.headers)
   const member = target.group.pick(request.clientAddress)
   const c1 = new C1(res, request, member.backend, logs, inFlight)
   try {
-    const refusal = refuseRequest(request.method, request.url, request.query, request.headers)
+    const refusal = refuseRequest(request)
     if (refusal) return c1.refuse(refusal)
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
     openC2(c1, target, proto ?? 'http', member, body)
@@ -83,16 +87,16 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
   const request = copyRequest(res, req)
   const secWebSocketKey = req.getHeader('sec-websocket-key')
   const { config } = live.current
-  const target = live.current.find(request.url, request.headers)
+  const target = live.current.find(request.c2Path ?? '/', request.headers)
   const backend = target.group.pick(request.clientAddress).backend
   const c1 = new C1(res, request, backend, logs, inFlight)
   try {
-    const refusal = refuseRequest(request.method, request.url, request.query, request.headers)
+    const refusal = refuseRequest(request)
     if (refusal) return c1.refuse(refusal)
-    const path = backendPath(backend, request.url, request.query, target.strip)
+    const path = backendPath(backend, request.c2Path as string, request.c2Query, target.strip)
     openC2WebSocket(c1, {
       // ws:// for http://, wss:// for https://, with the same TLS rules
-      url: backend.origin.replace(/^http/, 'ws') + path,
+      url: backend.origin.replace(/^http/, 'ws') + percentEncodeNonAscii(path),
       headers: c2RequestHeaders(request.headers, {
         clientAddress: request.clientAddress,
         proto: proto ?? 'http',
@@ -109,19 +113,18 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
 /** HttpRequest is stack-allocated: copy everything before returning or awaiting (uWS docs). */
 function copyRequest(res: HttpResponse, req: HttpRequest): C1Request {
   const headers: string[] = []
-  req.forEach((name, value) => void headers.push(name, value))
+  // uWS decodes the client's bytes as UTF-8; C2 writes Latin-1: keep the bytes as they came
+  req.forEach((name, value) => void headers.push(name, toByteString(value)))
+  const url = req.getUrl()
+  const query = req.getQuery() ?? ''
   return {
     method: req.getCaseSensitiveMethod(),
-    url: req.getUrl(),
-    query: req.getQuery() ?? '',
+    url,
+    query,
+    c2Path: c2Path(url),
+    c2Query: c2Query(url, query),
     headers,
-    clientAddress: clientAddress(res),
+    clientAddress: formatClientAddress(res.getRemoteAddress()),
     startedAt: performance.now(),
   }
-}
-
-/** The peer address as text, IPv4-mapped IPv6 shown as plain IPv4 (as nginx logs it). */
-function clientAddress(res: HttpResponse): string {
-  const text = Buffer.from(res.getRemoteAddressAsText()).toString('latin1')
-  return text.startsWith('::ffff:') ? text.slice(7) : text
 }

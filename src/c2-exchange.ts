@@ -47,11 +47,12 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     /** the members tried before this attempt; undefined on the first */
     private readonly tried: Member[] | undefined,
   ) {
-    const { method, url, query, headers, clientAddress } = c1.request
+    const { method, c2Path, c2Query, headers, clientAddress } = c1.request
     const backend = member.backend
     this.request = {
       method,
-      path: backendPath(backend, url, query, target.strip),
+      // openExchange refused a request without a c2Path
+      path: backendPath(backend, c2Path as string, c2Query, target.strip),
       headers: c2RequestHeaders(headers, {
         clientAddress,
         proto,

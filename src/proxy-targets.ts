@@ -5,6 +5,7 @@ import { BackendHealth } from './backend-health.js'
 import { BackendPools } from './backend-pools.js'
 import type { Backend } from './backend-url.js'
 import type { PolicyName } from './balance-policy.js'
+import { toByteString } from './byte-string.js'
 import type { HostConfig, ProxyConfig } from './config.js'
 import { startHealthProbes, type HealthProbes } from './health-probes.js'
 import { findRoute } from './route-table.js'
@@ -91,9 +92,10 @@ export class ProxyTargets {
 
   private hostTargets(host: HostConfig): HostTargets {
     return {
+      // request paths are matched as the bytes the client sent, so prefixes are bytes too
       routes: host.routes.map((route) => ({
-        prefix: route.prefix,
-        strip: route.rewrite ? route.prefix : undefined,
+        prefix: toByteString(route.prefix),
+        strip: route.rewrite ? toByteString(route.prefix) : undefined,
         group: this.group(route.backends, route.balance),
         owner: this,
       })),

@@ -3,7 +3,7 @@ import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
 import { accessLine, type Logs } from './access-log.js'
 import type { Backend } from './backend-url.js'
-import { describeError, errorCode, gatewayStatus } from './gateway-errors.js'
+import { describeError, errorCode, gatewayPage, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
 import type { Refusal } from './request-framing.js'
 import { forEachC1Header } from './response-headers.js'
@@ -135,10 +135,9 @@ export class C1 {
     this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}`)
     if (this.headSent) return this.close()
     const status = gatewayStatus(err)
-    this.res.cork(() => {
-      const line = statusLine(status)
-      this.res.writeStatus(line).writeHeader('content-type', 'text/plain').end(`${line}\n`)
-    })
+    const page = gatewayPage(status)
+    this.bytes = Buffer.byteLength(page)
+    this.res.cork(() => void this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'text/plain').end(page))
     this.finish(status)
   }
 
@@ -163,6 +162,7 @@ export class C1 {
     setImmediate(() => {
       if (this.done) return
       const line = statusLine(refusal.status)
+      this.bytes = line.length + 1
       this.res.cork(() => void this.res.writeStatus(line).end(`${line}\n`, true))
       this.finish(refusal.status)
     })

@@ -1,7 +1,7 @@
 // C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
-import { accessLine, type Logs } from './access-log.js'
+import type { Logs, Upstream } from './access-log.js'
 import type { Backend } from './backend-url.js'
 import { describeError, errorCode, gatewayPage, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
@@ -50,6 +50,12 @@ export class C1 {
   private writableHooked = false
   /** ' after URL CODE, URL CODE': the backends that failed before this one, for the access line */
   private attempts = ''
+  /** the attempts that failed before the current one, with their times, for the access line */
+  private readonly upstreams: Upstream[] = []
+  /** performance.now() when the current attempt began */
+  private attemptStartedAt: number
+  /** uproxy answered by itself (a refused request): no backend was asked */
+  private refused = false
 
   constructor(
     readonly res: HttpResponse,
@@ -62,6 +68,7 @@ export class C1 {
     // You MUST register onAborted before returning from the handler (uWS docs)
     res.onAborted(() => this.onClientGone())
     inFlight.add(this)
+    this.attemptStartedAt = request.startedAt
   }
 
   /**
@@ -149,6 +156,9 @@ export class C1 {
     const { method, url } = this.request
     this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}; retrying on ${next.url}`)
     this.attempts += `${this.attempts ? ',' : ' after'} ${this.backend.url} ${errorCode(err) || 'failed'}`
+    const now = performance.now()
+    this.upstreams.push({ origin: this.backend.origin, ms: now - this.attemptStartedAt })
+    this.attemptStartedAt = now
     this.backend = next
   }
 
@@ -159,6 +169,7 @@ export class C1 {
    */
   refuse(refusal: Refusal): void {
     this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
+    this.refused = true
     setImmediate(() => {
       if (this.done) return
       const line = statusLine(refusal.status)
@@ -231,8 +242,12 @@ export class C1 {
     this.inFlight.delete(this)
     const { access } = this.logs
     if (access) {
-      const { method, url, query, startedAt } = this.request
-      access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url + this.attempts))
+      const { method, url, query, startedAt, clientAddress, headers } = this.request
+      const upstreams = this.refused ? [] : [...this.upstreams, { origin: this.backend.origin, ms: performance.now() - this.attemptStartedAt }]
+      access({
+        method, target: query ? `${url}?${query}` : url, status, bytes: this.bytes, startedAt, clientAddress, headers, upstreams,
+        backend: this.backend.url + this.attempts,
+      })
     }
   }
 }

@@ -120,7 +120,7 @@ function copyRequest(res: HttpResponse, req: HttpRequest): C1Request {
 }
 
 /** The peer address as text, IPv4-mapped IPv6 shown as plain IPv4 (as nginx logs it). */
-function clientAddress(res: HttpResponse): string {
+export function clientAddress(res: HttpResponse): string {
   const text = Buffer.from(res.getRemoteAddressAsText()).toString('latin1')
   return text.startsWith('::ffff:') ? text.slice(7) : text
 }

@@ -39,7 +39,7 @@ export function createC1App(uws: Uws, context: C1Context): TemplatedApp {
   if (context.proto !== 'https' || !tls) return attachExchanges(uws.App(), context)
   const app = attachExchanges(uws.SSLApp(appOptions(tls.defaultCertificate)), context)
   for (const sni of tls.sni) {
-    // a server name without its own routes has its requests reset (STACK-NOTES.md)
+    // a server name without its own routes has its requests reset (uWS 20.30, measured)
     app.addServerName(sni.name, appOptions(sni))
     attachExchanges(withoutNativeStdout(() => app.domain(sni.name)), context)
   }
@@ -71,7 +71,7 @@ function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFligh
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
     openC2(c1, target, proto ?? 'http', member, body)
   } catch (err) {
-    // never throw out of a uWS callback: the proxy keeps serving (STYLE.md, Errors)
+    // an exception thrown out of a uWS callback ends the process: answer 502 and keep serving
     c1.fail(err as Error)
   }
 }

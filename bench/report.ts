@@ -120,11 +120,14 @@ export function ratios (samples: Sample[], of: TargetName, to: TargetName): Rati
 const fmt = (n: number, digits = 0): string => Number.isFinite(n) ? n.toFixed(digits) : '–'
 const pad = (s: string, n: number): string => s.padStart(n)
 
+/** Half the spread of req/s over rounds, in percent; '–' for one round, which has no spread to show (0 would read as "no noise"). */
+const spread = (r: Row): string => r.rounds < 2 ? '–' : fmt(r.rps_spread_pct / 2)
+
 /** The table: medians over rounds, spread of req/s in brackets. */
 export function formatTable (rows: Row[]): string {
   const head = ['workload', 'conc', 'target', 'req/s', '±%', 'p50 ms', 'p99 ms', 'MB/s', 'RSS MB', 'peak MB', 'CPU µs/req', 'sys %']
   const lines = rows.map((r) => [
-    r.workload, String(r.concurrency), r.target, fmt(r.rps), fmt(r.rps_spread_pct / 2), fmt(r.p50_ms, 2), fmt(r.p99_ms, 2),
+    r.workload, String(r.concurrency), r.target, fmt(r.rps), spread(r), fmt(r.p50_ms, 2), fmt(r.p99_ms, 2),
     fmt(r.bytes_per_s / 1e6), fmt(r.rss_mb), fmt(r.peak_rss_mb), fmt(r.cpu_us_per_req, r.cpu_us_per_req < 100 ? 1 : 0),
     fmt(r.cpu_sys_pct),
   ])

@@ -1,43 +1,84 @@
-// Log lines: one access line per exchange, batched off the hot path; errors at once.
+// Log lines: one access line per exchange, batched off the hot path, to stdout or a file reopened on demand; errors at once.
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { formatAccessEntry, type AccessEntry, type AccessLogFormat } from './access-log-format.js'
+import { ConfigError } from './config-error.js'
+
+export type { AccessEntry, AccessLogFormat, Upstream } from './access-log-format.js'
 
 /** Where uproxy's lines go. */
 export interface Logs {
   /** one access line per exchange; undefined when quiet, so the hot path skips building it */
-  access: ((line: string) => void) | undefined
+  access: ((entry: AccessEntry) => void) | undefined
   /** one line per failure, on stderr by default */
   error: (line: string) => void
   /** writes out the access lines still batched */
   flush: () => void
+  /** opens the access-log file again by its name (after logrotate moved it); closes the old one */
+  reopen: () => void
+}
+
+/** What the access log is: off, and else its format and its file (undefined: stdout). */
+export interface AccessLogOptions {
+  readonly quiet: boolean
+  readonly format: AccessLogFormat
+  readonly file: string | undefined
 }
 
 /**
  * Batches access lines and writes them once per event-loop turn: stdout is synchronous
  * on pipes and files in Node, and one write per request costs more than the exchange.
+ * A file is written synchronously too, so that nothing is lost when the process exits.
+ * Throws ConfigError when the file cannot be opened.
  */
-export function createLogs(quiet: boolean, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Logs {
+export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr): Logs {
+  const error = (line: string) => void err.write(`uproxy: ${line}\n`)
+  const file = options.quiet ? undefined : options.file
+  let fd = file === undefined ? undefined : openLogFile(file)
   let batch = ''
   let scheduled = false
+  let failing = false
   const flush = () => {
     scheduled = false
-    if (batch) out.write(batch)
+    if (!batch) return
+    const text = batch
     batch = ''
+    if (fd === undefined) return void out.write(text)
+    try {
+      const bytes = Buffer.from(text)
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at)
+      failing = false
+    } catch (cause) {
+      // a full disk must not stop the proxy, nor fill stderr with one line per batch
+      if (!failing) error(`cannot write the access log ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`)
+      failing = true
+    }
   }
-  const access = (line: string) => {
-    batch += line + '\n'
+  const access = (entry: AccessEntry) => {
+    batch += formatAccessEntry(options.format, entry) + '\n'
     if (!scheduled) {
       scheduled = true
       setImmediate(flush)
     }
   }
-  return {
-    access: quiet ? undefined : access,
-    error: (line) => void err.write(`uproxy: ${line}\n`),
-    flush,
+  const reopen = () => {
+    if (fd === undefined || file === undefined) return
+    flush()
+    try {
+      const next = openLogFile(file)
+      closeSync(fd)
+      fd = next
+    } catch (cause) {
+      error(`${(cause as Error).message}; still writing to the old file`)
+    }
   }
+  return { access: options.quiet ? undefined : access, error, flush, reopen }
 }
 
-/** `GET /path?q 200 1234B 3.2ms http://backend` */
-export function accessLine(method: string, path: string, status: number, bytes: number, startedAt: number, backend: string): string {
-  const ms = (performance.now() - startedAt).toFixed(1)
-  return `${method} ${path} ${status} ${bytes}B ${ms}ms ${backend}`
+function openLogFile(file: string): number {
+  try {
+    return openSync(file, 'a')
+  } catch (err) {
+    throw new ConfigError(`accessLog: cannot open "${file}" (${(err as NodeJS.ErrnoException).code ?? 'unwritable'})`)
+  }
 }

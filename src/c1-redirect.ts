@@ -1,7 +1,8 @@
 // --redirect-http: a plain-HTTP listener that answers every request with 308 to the HTTPS listener.
 import type { TemplatedApp } from 'uWebSockets.js'
-import { accessLine, type Logs } from './access-log.js'
+import type { Logs } from './access-log.js'
 import { guardedRoute } from './c1-guard.js'
+import { formatClientAddress } from './client-address.js'
 import type { Uws } from './native-uws.js'
 
 /**
@@ -16,11 +17,17 @@ export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHos
     const query = req.getQuery() ?? ''
     const path = query ? `${req.getUrl()}?${query}` : req.getUrl()
     const location = httpsLocation(req.getHeader('host'), httpsPort(), path, fallbackHost)
+    const body = `Redirecting to ${location}\n`
+    const headers: string[] = []
+    if (logs.access) req.forEach((name, value) => void headers.push(name, value))
     res.cork(() => {
       res.writeStatus('308 Permanent Redirect').writeHeader('location', location).writeHeader('content-type', 'text/plain')
-      res.end(`Redirecting to ${location}\n`)
+      res.end(body)
     })
-    logs.access?.(accessLine(method, path, 308, 0, startedAt, location))
+    logs.access?.({
+      method, target: path, status: 308, bytes: Buffer.byteLength(body), startedAt,
+      clientAddress: formatClientAddress(res.getRemoteAddress()), headers, upstreams: [], backend: location,
+    })
   }, logs.error))
 }
 

@@ -1,11 +1,11 @@
 // C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
-import { accessLine, type Logs } from './access-log.js'
+import type { Logs, Upstream } from './access-log.js'
 import type { Backend } from './backend-url.js'
 import { describeThrown, guarded } from './c1-guard.js'
 import { toUwsBytes } from './byte-string.js'
-import { describeError, errorCode, gatewayStatus } from './gateway-errors.js'
+import { describeError, errorCode, gatewayPage, gatewayStatus } from './gateway-errors.js'
 import type { InFlight } from './in-flight.js'
 import type { Refusal } from './request-framing.js'
 import { forEachC1Header } from './response-headers.js'
@@ -73,6 +73,12 @@ export class C1 {
   private closeAfter = false
   /** ' after URL CODE, URL CODE': the backends that failed before this one, for the access line */
   private attempts = ''
+  /** the attempts that failed before the current one, with their times, for the access line */
+  private readonly upstreams: Upstream[] = []
+  /** performance.now() when the current attempt began */
+  private attemptStartedAt: number
+  /** uproxy answered by itself (a refused request): no backend was asked */
+  private refused = false
 
   constructor(
     readonly res: HttpResponse,
@@ -85,6 +91,7 @@ export class C1 {
     // You MUST register onAborted before returning from the handler (uWS docs)
     res.onAborted(this.guard(() => this.onClientGone()))
     inFlight.add(this)
+    this.attemptStartedAt = request.startedAt
   }
 
   /**
@@ -165,10 +172,9 @@ export class C1 {
     this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}`)
     if (this.headSent) return this.close()
     const status = gatewayStatus(err)
-    this.res.cork(() => {
-      const line = statusLine(status)
-      this.res.writeStatus(line).writeHeader('content-type', 'text/plain').end(`${line}\n`, this.inFlight.draining)
-    })
+    const page = gatewayPage(status)
+    this.bytes = Buffer.byteLength(page)
+    this.res.cork(() => void this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'text/plain').end(page, this.inFlight.draining))
     this.finish(status)
   }
 
@@ -180,6 +186,9 @@ export class C1 {
     const { method, url } = this.request
     this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}; retrying on ${next.url}`)
     this.attempts += `${this.attempts ? ',' : ' after'} ${this.backend.url} ${errorCode(err) || 'failed'}`
+    const now = performance.now()
+    this.upstreams.push({ origin: this.backend.origin, ms: now - this.attemptStartedAt })
+    this.attemptStartedAt = now
     this.backend = next
   }
 
@@ -190,9 +199,11 @@ export class C1 {
    */
   refuse(refusal: Refusal): void {
     this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
+    this.refused = true
     setImmediate(this.guard(() => {
       if (this.done) return
       const line = statusLine(refusal.status)
+      this.bytes = line.length + 1
       this.res.cork(() => void this.res.writeStatus(line).end(`${line}\n`, true))
       this.finish(refusal.status)
     }))
@@ -319,8 +330,12 @@ export class C1 {
     this.inFlight.delete(this)
     const { access } = this.logs
     if (access) {
-      const { method, url, query, startedAt } = this.request
-      access(accessLine(method, query ? `${url}?${query}` : url, status, this.bytes, startedAt, this.backend.url + this.attempts))
+      const { method, url, query, startedAt, clientAddress, headers } = this.request
+      const upstreams = this.refused ? [] : [...this.upstreams, { origin: this.backend.origin, ms: performance.now() - this.attemptStartedAt }]
+      access({
+        method, target: query ? `${url}?${query}` : url, status, bytes: this.bytes, startedAt, clientAddress, headers, upstreams,
+        backend: this.backend.url + this.attempts,
+      })
     }
   }
 }

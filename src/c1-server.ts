@@ -43,7 +43,7 @@ export function createC1App(uws: Uws, context: C1Context): TemplatedApp {
   if (context.proto !== 'https' || !tls) return attachExchanges(uws.App(), context)
   const app = attachExchanges(uws.SSLApp(appOptions(tls.defaultCertificate)), context)
   for (const sni of tls.sni) {
-    // a server name without its own routes has its requests reset (STACK-NOTES.md)
+    // a server name without its own routes has its requests reset (uWS 20.30, measured)
     app.addServerName(sni.name, appOptions(sni))
     attachExchanges(withoutNativeStdout(() => app.domain(sni.name)), context)
   }

@@ -1,5 +1,6 @@
 // argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
 import { parseArgs } from 'node:util'
+import type { AccessLogFormat } from './access-log-format.js'
 import { ConfigError } from './config-error.js'
 import { parseListen, type PolicyName, type ProxyOptions, type RouteOption, type SniOption } from './config.js'
 
@@ -23,6 +24,8 @@ const FLAGS = {
   ca: { type: 'string', multiple: true },
   insecure: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  'access-log': { type: 'string' },
+  'access-log-format': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-passphrase': { type: 'string' },
@@ -69,6 +72,9 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.ca) options.ca = values.ca
   if (values.insecure) options.insecure = true
   if (values.quiet) options.quiet = true
+  if (values['access-log'] !== undefined) options.accessLog = values['access-log']
+  // the format name is checked by toConfig, which names the option
+  if (values['access-log-format'] !== undefined) options.accessLogFormat = values['access-log-format'] as AccessLogFormat
   if (values['tls-cert'] !== undefined) options.tlsCert = values['tls-cert']
   if (values['tls-key'] !== undefined) options.tlsKey = values['tls-key']
   if (values['tls-passphrase'] !== undefined) options.tlsPassphrase = values['tls-passphrase']

@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<void> {
   }
   // a closed stdout or stderr (`uproxy | head -1`) must not stop the proxy: its log goes quiet instead
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
-  // the first line is the contract (SPEC.md); a second listener follows on the next line
+  // the first line is the contract scripts wait for; a second listener follows on the next line
   process.stdout.write(proxy.urls.map((url) => `uproxy listening on ${url}\n`).join(''))
   const stop = () => {
     process.stderr.write('uproxy: shutting down\n')
@@ -35,6 +35,8 @@ async function main(argv: string[]): Promise<void> {
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   process.on('SIGHUP', () => void reload(proxy, args))
+  // logrotate's postrotate sends SIGUSR1, as for nginx; listening also keeps Node from opening its inspector
+  process.on('SIGUSR1', () => proxy.reopenLogs())
 }
 
 /** SIGHUP: read --config again, flags still over it; a bad file is one stderr line and changes nothing. */

@@ -1,6 +1,7 @@
 // Options a user gives (API, config file, flags) → one complete, frozen ProxyConfig.
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
+import { parseAccessLogFormat, type AccessLogFormat } from './access-log-format.js'
 import { parseBackendList, type WeightedBackend } from './backend-list.js'
 import { parseBackend, type Backend } from './backend-url.js'
 import { parsePolicyName, type PolicyName } from './balance-policy.js'
@@ -68,8 +69,12 @@ export interface ProxyOptions {
   readTimeout?: number
   /** seconds close() waits for in-flight exchanges (default 10) */
   grace?: number
-  /** no access log (default false) */
+  /** no access log (default false); wins over `accessLog` */
   quiet?: boolean
+  /** write the access log to this file (appended; reopened by `reopenLogs()`) instead of stdout */
+  accessLog?: string
+  /** 'short' (default), 'combined' (nginx's, plus upstream address and time) or 'json' (one object a line) */
+  accessLogFormat?: AccessLogFormat
   /** PEM files of extra CAs trusted for https:// backends, beside the system ones */
   ca?: string | string[]
   /** do not verify https:// backends' certificates (default false; logged as a warning) */
@@ -111,6 +116,9 @@ export interface ProxyConfig {
   readonly readTimeoutMs: number
   readonly graceMs: number
   readonly quiet: boolean
+  /** undefined: stdout */
+  readonly accessLog: string | undefined
+  readonly accessLogFormat: AccessLogFormat
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
   readonly ca: readonly (string | Buffer)[] | undefined
   readonly insecure: boolean
@@ -121,7 +129,8 @@ const DEFAULT_LISTEN = '0.0.0.0:8000'
 
 const OPTION_NAMES = new Set(['listen', 'backend', 'routes', 'rewrite', 'preserveHost', 'timeout', 'readTimeout', 'grace', 'quiet', 'ca', 'insecure',
   'tlsCert', 'tlsKey', 'tlsPassphrase', 'sni', 'redirectHttp', 'backendH2',
-  'balance', 'vhosts', 'maxFails', 'failWindow', 'failTimeout', 'healthPath', 'healthInterval', 'retries'])
+  'balance', 'vhosts', 'maxFails', 'failWindow', 'failTimeout', 'healthPath', 'healthInterval', 'retries',
+  'accessLog', 'accessLogFormat'])
 
 /** Validates options and fills in the defaults. Throws ConfigError naming the bad option. */
 export function toConfig(options: ProxyOptions): ProxyConfig {
@@ -154,6 +163,8 @@ export function toConfig(options: ProxyOptions): ProxyConfig {
     readTimeoutMs: seconds(options.readTimeout ?? 60, 'readTimeout', true),
     graceMs: seconds(options.grace ?? 10, 'grace', true),
     quiet: optionalBoolean(options.quiet, 'quiet') ?? false,
+    accessLog: optionalString(options.accessLog, 'accessLog'),
+    accessLogFormat: options.accessLogFormat === undefined ? 'short' : parseAccessLogFormat(options.accessLogFormat, 'accessLogFormat'),
     ca: readCas(options.ca),
     insecure: optionalBoolean(options.insecure, 'insecure') ?? false,
   })

@@ -13,6 +13,7 @@ import { ProxyTargets } from './proxy-targets.js'
 export { ConfigError } from './config-error.js'
 export { NativeUwsMissing } from './native-uws.js'
 export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config.js'
+export type { AccessLogFormat } from './access-log-format.js'
 
 /** A running proxy. */
 export interface Proxy {
@@ -34,6 +35,8 @@ export interface Proxy {
    * addresses and TLS certificates stay as they were started.
    */
   reload(options: ProxyOptions): Promise<void>
+  /** Opens the `accessLog` file again by its name, as nginx does on SIGUSR1 once logrotate moved it. */
+  reopenLogs(): void
 }
 
 /** Thrown when C1 cannot listen: the port is in use or not permitted. */
@@ -49,7 +52,8 @@ export class ListenError extends Error {
 export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
   const config = toConfig(options)
   const uws = loadNativeUws()
-  const logs = createLogs(config.quiet)
+  // opens the access-log file, so a path that cannot be written fails before anything listens
+  const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
   const live = { current: new ProxyTargets(config, logs.error) }
   const retiring = new Set<ProxyTargets>()
@@ -86,8 +90,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
     async reload(options) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options)
-      if (JSON.stringify([next.listeners, next.tls, next.redirectHttp]) !== JSON.stringify([config.listeners, config.tls, config.redirectHttp])) {
-        logs.error('reload: listen addresses and TLS certificates change only on restart')
+      const startOnly = (c: ProxyConfig) => JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat])
+      if (startOnly(next) !== startOnly(config)) {
+        logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')
       }
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
@@ -95,6 +100,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },
+    reopenLogs: () => logs.reopen(),
   }
 }
 

@@ -44,6 +44,10 @@ A reverse proxy: clients connect to uproxy (C1), uproxy forwards to BACKEND (C2)
       --retries N           other backends an exchange may go to when one fails before
                             answering, for GET/HEAD/OPTIONS/PUT/DELETE without a body (default 1)
       --quiet               no access log
+      --access-log FILE     append the access log to FILE instead of stdout; SIGUSR1 reopens it
+      --access-log-format FORMAT
+                            short (default: GET /path 200 12B 3.1ms BACKEND), combined (nginx's,
+                            plus upstream address and time) or json (one object a line)
       --config FILE         JSON file with the API's option names (flags override it);
                             SIGHUP reads it again and swaps routes and backends in place
   -h, --help                print this and exit

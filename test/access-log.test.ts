@@ -1,4 +1,4 @@
-// One access-log line per exchange on stdout (method, path, status, bytes, duration, backend); --quiet prints none.
+// One access-log line per exchange on stdout in the default short format (method, path, status, bytes, duration, backend); --quiet prints none.
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startOrigin, waitFor } from './helpers/origin.js'
@@ -42,7 +42,7 @@ t.test('the default prints one line per exchange: method, path with query, statu
     new RegExp(`^GET /hello\\?x=1&y=2 200 5B ${ms} ${origin.url}$`),
     new RegExp(`^POST /items 201 7B ${ms} ${origin.url}$`),
     new RegExp(`^GET /missing 404 8B ${ms} ${origin.url}$`),
-    new RegExp(`^GET /dead/end 502 0B ${ms} ${dead}$`),
+    new RegExp(`^GET /dead/end 502 85B ${ms} ${dead}$`),
   ]
   t.equal(lines.length, want.length, `want exactly one line per exchange, got ${JSON.stringify(lines)}`)
   want.forEach((pattern, i) => t.match(lines[i], pattern, `line ${i + 1}: want ${pattern}`))

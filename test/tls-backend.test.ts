@@ -26,7 +26,7 @@ t.test('through the API: an untrusted CA is 502, a trusted one 200 with SNI, a c
   const origin = await httpsOrigin(t, made)
   t.match(origin.url, /^https:\/\/localhost:\d+$/)
   const untrusted = await startTestProxy(t, { backend: origin.url })
-  t.same(await get(untrusted.url), { status: 502, body: '502 Bad Gateway\n' }, 'CA not trusted: want 502')
+  t.same(await get(untrusted.url), { status: 502, body: '502 Bad Gateway\nThe backend server could not be reached, or failed before answering.\n' }, 'CA not trusted: want 502')
   t.equal(origin.seen.length, 0, 'no request went over the unverified connection')
 
   const trusted = await startTestProxy(t, { backend: origin.url, ca: [made.caFile] })
@@ -37,7 +37,7 @@ t.test('through the API: an untrusted CA is 502, a trusted one 200 with SNI, a c
   const other = certs(t, ['wrong.example'])
   const wrongName = await httpsOrigin(t, other)
   const verifying = await startTestProxy(t, { backend: wrongName.url, ca: [other.caFile] })
-  t.same(await get(verifying.url), { status: 502, body: '502 Bad Gateway\n' }, 'a trusted certificate for wrong.example at localhost: want 502')
+  t.same(await get(verifying.url), { status: 502, body: '502 Bad Gateway\nThe backend server could not be reached, or failed before answering.\n' }, 'a trusted certificate for wrong.example at localhost: want 502')
   t.equal(wrongName.seen.length, 0, 'no request went to the wrongly named origin')
 })
 

@@ -70,6 +70,28 @@ t.test('without --sni, shop.test gets the default certificate, which does not na
   await t.rejects(get(Number(new URL(proxy.url).port), '/', 'shop.test', readFileSync(join(dir, 'shop.pem'))))
 })
 
+/** Why curl cannot be run here, or false. */
+function curlMissing(): string | false {
+  return spawnSync('curl', ['--version']).status === 0 ? false : 'curl is not installed'
+}
+
+t.test("one thing to try: curl's two refusals of the default certificate for shop.test", { skip: curlMissing() }, async (t) => {
+  const dir = makeReadmeCerts(t)
+  const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
+  const proxy = await startStep(t, '11-tls-termination', ['--listen', '127.0.0.1:0', '--backend', origin.url,
+    '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem')])
+  const port = new URL(proxy.url).port
+  // curl runs in its own process: the proxy and origin are children too, so a synchronous spawn blocks nothing they need
+  const curl = (ca: string) => spawnSync('curl', ['-sS', '--max-time', '10', '--cacert', join(dir, ca),
+    '--resolve', `shop.test:${port}:127.0.0.1`, `https://shop.test:${port}/`], { encoding: 'utf8', timeout: 20_000 })
+  const untrusted = curl('shop.pem')
+  t.equal(untrusted.status, 60, `--cacert shop.pem: got curl exit ${untrusted.status}, want 60 (certificate refused)`)
+  t.match(untrusted.stderr, 'SSL certificate problem: self-signed certificate', `got ${JSON.stringify(untrusted.stderr)}`)
+  const misnamed = curl('cert.pem')
+  t.equal(misnamed.status, 60, `--cacert cert.pem: got curl exit ${misnamed.status}, want 60`)
+  t.match(misnamed.stderr, "no alternative certificate subject name matches target host name 'shop.test'", `got ${JSON.stringify(misnamed.stderr)}`)
+})
+
 t.test('a certificate file that cannot be read is named, not "App construction failed"', async (t) => {
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'tutorials/11-tls-termination/main.ts', '--listen', '127.0.0.1:0',
     '--cert', '/nonexistent/cert.pem'], { cwd: fileURLToPath(new URL('../', import.meta.url)), encoding: 'utf8', timeout: 20_000 })

@@ -20,12 +20,16 @@ const routes = values.route.map((flag) => {
   return { prefix: flag.slice(0, i), backend: flag.slice(i + 1) }
 })
 
+// A bad flag or a port in use is one line, as in every step: uproxy's errors say what is wrong.
 const proxy = await startProxy({
   listen: values.listen,
   backend: values.backend,
   routes,
   rewrite: values.rewrite,
   ca: values.ca ? [values.ca] : undefined,
+}).catch((err: Error) => {
+  console.error(err.message)
+  process.exit(1)
 })
 console.log(`uproxy listening on ${proxy.url}`)
 

@@ -11,8 +11,8 @@ const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:8443' },
     backend: { type: 'string', default: 'http://127.0.0.1:8081' },
-    cert: { type: 'string', default: 'cert.pem' }, // the default certificate (PEM), for any other name
-    key: { type: 'string', default: 'key.pem' },
+    cert: { type: 'string', default: 'certs/cert.pem' }, // the default certificate (PEM), for any other name
+    key: { type: 'string', default: 'certs/key.pem' },
     sni: { type: 'string', multiple: true, default: [] }, // HOST=CERT,KEY: a certificate for one server name
   },
 })

@@ -8,7 +8,7 @@ import WebSocket from 'ws'
 const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:8080' },
-    backend: { type: 'string', default: 'http://127.0.0.1:8082' },
+    backend: { type: 'string', default: 'http://127.0.0.1:8084' },
   },
 })
 const [host, port] = splitHostPort(values.listen)

@@ -8,7 +8,7 @@ import uWS from 'uWebSockets.js'
 const { values } = parseArgs({
   options: {
     listen: { type: 'string', default: '127.0.0.1:8080' },
-    backend: { type: 'string', default: 'http://127.0.0.1:8081,http://127.0.0.1:8082' },
+    backend: { type: 'string', default: 'http://127.0.0.1:8081,http://127.0.0.1:8085' },
     'max-fails': { type: 'string', default: '1' }, // failures in a row that take a backend out (nginx max_fails)
     'fail-timeout': { type: 'string', default: '10' }, // seconds it stays out (nginx fail_timeout)
   },

@@ -1,4 +1,5 @@
 // One finished exchange → one access-log line: short (uproxy's own), combined (nginx/Apache) or json.
+import { fromByteString } from './byte-string.js'
 import { ConfigError } from './config-error.js'
 
 /** The access-log formats `--access-log-format` takes. */
@@ -68,9 +69,9 @@ export function formatAccessEntry(format: AccessLogFormat, entry: AccessEntry, n
     `${entry.status} ${entry.bytes} "${escape(referer ?? '-')}" "${escape(userAgent ?? '-')}" ${upstreams}`
 }
 
-/** The first value of request header `name` (lowercase), or undefined. */
+/** The first value of request header `name` (lowercase) as text, or undefined; C1 keeps headers as byte strings. */
 function header(headers: readonly string[], name: string): string | undefined {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1]
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return fromByteString(headers[i + 1] as string)
   return undefined
 }
 

@@ -12,6 +12,11 @@ export function toByteString(decoded: string): string {
   return NON_ASCII.test(decoded) ? Buffer.from(decoded, 'utf8').toString('latin1') : decoded
 }
 
+/** A byte string as the text it encodes in UTF-8, for log lines: the reverse of toByteString. */
+export function fromByteString(bytes: string): string {
+  return NON_ASCII.test(bytes) ? Buffer.from(bytes, 'latin1').toString('utf8') : bytes
+}
+
 /**
  * A byte string from undici (it hands header values as Latin-1) as something uWS writes
  * byte for byte: uWS would write a string as UTF-8, encoding every byte above 0x7F twice.

@@ -1,6 +1,7 @@
 // --redirect-http: a plain-HTTP listener that answers every request with 308 to the HTTPS listener.
 import type { TemplatedApp } from 'uWebSockets.js'
 import type { Logs } from './access-log.js'
+import { toByteString } from './byte-string.js'
 import { guardedRoute } from './c1-guard.js'
 import { formatClientAddress } from './client-address.js'
 import type { Uws } from './native-uws.js'
@@ -19,7 +20,7 @@ export function createRedirectApp(uws: Uws, httpsPort: () => number, fallbackHos
     const location = httpsLocation(req.getHeader('host'), httpsPort(), path, fallbackHost)
     const body = `Redirecting to ${location}\n`
     const headers: string[] = []
-    if (logs.access) req.forEach((name, value) => void headers.push(name, value))
+    if (logs.access) req.forEach((name, value) => void headers.push(name, toByteString(value)))
     res.cork(() => {
       res.writeStatus('308 Permanent Redirect').writeHeader('location', location).writeHeader('content-type', 'text/plain')
       res.end(body)

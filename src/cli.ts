@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The bin: parse, start, print the ready line, stop on signals; the only place that exits.
 import { createRequire } from 'node:module'
-import { parseCliArgs, type CliArgs } from './cli-args.js'
-import { readConfigFile } from './config-file.js'
+import { parseCliArgs, type CliArgs } from './cli/cli-args.js'
+import { readConfigFile } from './cli/config-file.js'
 import { startProxy, type Proxy } from './index.js'
-import { USAGE } from './usage.js'
+import { USAGE } from './cli/usage.js'
 
 /** User errors exit 2; a port in use, a missing native binding or anything else exits 1. */
 const EXIT_USAGE = 2

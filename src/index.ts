@@ -1,19 +1,19 @@
 // The public API: startProxy() and its types.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js'
-import { createLogs } from './access-log.js'
-import { createRedirectApp } from './c1-redirect.js'
-import { createC1App, type C1Context } from './c1-server.js'
-import type { C1 } from './c1-response.js'
-import { toConfig, type Listener, type ProxyConfig, type ProxyOptions } from './config.js'
-import { InFlight, type Closable } from './in-flight.js'
-import { listenerUrl } from './listen-address.js'
-import { loadNativeUws, type Uws } from './native-uws.js'
-import { ProxyTargets } from './proxy-targets.js'
+import { createLogs } from './exchange/access-log.js'
+import { createRedirectApp } from './c1/redirect-app.js'
+import { createC1App, type C1Context } from './c1/c1-app.js'
+import type { C1 } from './c1/c1.js'
+import { toConfig, type Listener, type ProxyConfig, type ProxyOptions } from './config/config.js'
+import { InFlight, type Closable } from './c1/in-flight.js'
+import { listenerUrl } from './config/listen-address.js'
+import { loadNativeUws, type Uws } from './c1/native-uws.js'
+import { ProxyTargets } from './routing/live-targets.js'
 
-export { ConfigError } from './config-error.js'
-export { NativeUwsMissing } from './native-uws.js'
-export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config.js'
-export type { AccessLogFormat } from './access-log-format.js'
+export { ConfigError } from './config/config-error.js'
+export { NativeUwsMissing } from './c1/native-uws.js'
+export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config/config.js'
+export type { AccessLogFormat } from './exchange/access-log-format.js'
 
 /** A running proxy. */
 export interface Proxy {

@@ -1,8 +1,8 @@
 // backend-group: the policy over the up backends; all down → the least recently failed; retries go elsewhere.
 import t from 'tap'
-import { BackendGroup, type Member } from '../src/backend-group.js'
-import { BackendHealth } from '../src/backend-health.js'
-import { parseBackend } from '../src/backend-url.js'
+import { BackendGroup, type Member } from '../src/balancing/backend-group.js'
+import { BackendHealth } from '../src/balancing/backend-health.js'
+import { parseBackend } from '../src/config/backend-url.js'
 
 function members(n: number) {
   const clock = { now: 0 }

@@ -1,6 +1,6 @@
 // backend-health: max-fails within the window takes a backend out for fail-timeout, trial after, probes; one line per change.
 import t from 'tap'
-import { BackendHealth, type HealthSettings } from '../src/backend-health.js'
+import { BackendHealth, type HealthSettings } from '../src/balancing/backend-health.js'
 
 function health(settings: Partial<HealthSettings> = {}) {
   const clock = { now: 0 }

@@ -1,6 +1,6 @@
 // backend-list: comma lists and arrays of URLs with *WEIGHT suffixes, one ConfigError naming each bad entry.
 import t from 'tap'
-import { parseBackendList } from '../src/backend-list.js'
+import { parseBackendList } from '../src/config/backend-list.js'
 
 const parsed: Array<[value: unknown, want: Array<[url: string, weight: number]>]> = [
   ['http://a:1', [['http://a:1', 1]]],

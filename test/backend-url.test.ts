@@ -1,6 +1,6 @@
 // backend-url: what the user wrote → origin, Host header and base path; one error per bad URL.
 import t from 'tap'
-import { parseBackend } from '../src/backend-url.js'
+import { parseBackend } from '../src/config/backend-url.js'
 
 const parsed: Array<[text: string, want: { url: string; origin: string; host: string; basePath: string }]> = [
   ['http://h', { url: 'http://h', origin: 'http://h', host: 'h', basePath: '' }],

@@ -1,6 +1,6 @@
 // balance policies: round-robin's exact and smooth weighted cycles, least-connections, ip-hash stickiness, two random choices.
 import t from 'tap'
-import { createPolicy, parsePolicyName, POLICY_NAMES, type Peer, type PolicyName } from '../src/balance-policy.js'
+import { createPolicy, parsePolicyName, POLICY_NAMES, type Peer, type PolicyName } from '../src/balancing/policy.js'
 import { seededRandom } from './helpers/seeded-random.js'
 
 const peers = (...weights: number[]): Array<Peer & { load: { inFlight: number } }> =>

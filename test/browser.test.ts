@@ -7,7 +7,7 @@ import { startProxy } from '../src/index.js'
 import { launchChromium, whyNoChromium } from './helpers/browser-chromium.js'
 import { startSiteOrigin } from './helpers/browser-origin.js'
 
-const ARTIFACTS = fileURLToPath(new URL('./.artifacts/', import.meta.url))
+const ARTIFACTS = fileURLToPath(new URL('.artifacts', import.meta.url))
 const SITE_PATHS = ['/', '/style.css', '/globe.png', '/summary.html']
 
 const noChromium = whyNoChromium()

@@ -1,7 +1,7 @@
 // parseCliArgs: argv → the options the flags set, and one ConfigError naming each bad argument.
 import t from 'tap'
-import { parseCliArgs } from '../src/cli-args.js'
-import type { ProxyOptions } from '../src/config.js'
+import { parseCliArgs } from '../src/cli/cli-args.js'
+import type { ProxyOptions } from '../src/config/config.js'
 
 const parsed: Array<[argv: string[], options: ProxyOptions]> = [
   [[], {}],

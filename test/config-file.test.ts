@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { readConfigFile } from '../src/config-file.js'
+import { readConfigFile } from '../src/cli/config-file.js'
 import { startOrigin, waitFor } from './helpers/origin.js'
 import { runCli, startCliProxy, type CliRun } from './helpers/proxy.js'
 

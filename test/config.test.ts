@@ -1,6 +1,6 @@
 // toConfig: defaults, routes in order of length, and one ConfigError naming each bad option.
 import t from 'tap'
-import { toConfig, type ProxyOptions } from '../src/config.js'
+import { toConfig, type ProxyOptions } from '../src/config/config.js'
 
 t.test('the defaults: listen 0.0.0.0:8000, backend info.cern.ch, 60 s timeout, 10 s grace', async (t) => {
   const config = toConfig({})

@@ -1,7 +1,7 @@
 // gateway-errors as a table: each C2 failure code → 502 or 504, and a one-line reason for stderr.
 import t from 'tap'
 import { errors } from 'undici'
-import { describeError, gatewayStatus } from '../src/gateway-errors.js'
+import { describeError, gatewayStatus } from '../src/c2/gateway-errors.js'
 
 const withCode = (code: string, message = `failed with ${code}`) => Object.assign(new Error(message), { code })
 const withCause = (code: string) => Object.assign(new Error('fetch failed'), { cause: withCode(code) })

@@ -1,8 +1,8 @@
 // health-probes: real GETs of the health path over a real pool; 2xx/3xx up, else down; closed means stopped.
 import t, { type Test } from 'tap'
 import { Pool } from 'undici'
-import { BackendHealth } from '../src/backend-health.js'
-import { startHealthProbes } from '../src/health-probes.js'
+import { BackendHealth } from '../src/balancing/backend-health.js'
+import { startHealthProbes } from '../src/balancing/health-probes.js'
 import { startOrigin, waitFor } from './helpers/origin.js'
 
 async function probed(t: Test, answer: { status: number }) {

@@ -1,6 +1,6 @@
 // hop-by-hop: the fixed table, and the names a Connection header lists.
 import t from 'tap'
-import { connectionNamed, HOP_BY_HOP } from '../src/hop-by-hop.js'
+import { connectionNamed, HOP_BY_HOP } from '../src/exchange/hop-by-hop.js'
 
 t.test('the table holds RFC 9110 §7.6.1 hop-by-hop headers and the proxy ones, lowercase', async (t) => {
   for (const name of ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',

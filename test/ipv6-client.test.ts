@@ -1,7 +1,7 @@
 // Client addresses as nginx writes them: IPv6 in RFC 5952 text, IPv4-mapped IPv6 as plain IPv4.
 import net from 'node:net'
 import t from 'tap'
-import { formatClientAddress } from '../src/client-address.js'
+import { formatClientAddress } from '../src/c1/client-address.js'
 import { startOrigin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
 import { rawRequest } from './helpers/raw-http.js'

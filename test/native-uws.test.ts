@@ -1,6 +1,6 @@
 // uWebSockets.js runs on its native binding, and the CLI refuses the slow JS fallback.
 import t from 'tap'
-import { isNativeBinding, loadNativeUws, type Uws } from '../src/native-uws.js'
+import { isNativeBinding, loadNativeUws, type Uws } from '../src/c1/native-uws.js'
 import { runCli } from './helpers/proxy.js'
 
 t.test('the loaded uWebSockets.js is the native addon', async (t) => {

@@ -1,6 +1,6 @@
 // c2RequestHeaders: C1's header list → what C2 sends (hop-by-hop out, Host, X-Forwarded-*).
 import t from 'tap'
-import { c2RequestHeaders, type ForwardedFrom } from '../src/request-headers.js'
+import { c2RequestHeaders, type ForwardedFrom } from '../src/exchange/request-headers.js'
 
 const from: ForwardedFrom = { clientAddress: '192.0.2.9', proto: 'http', host: 'backend:8081' }
 

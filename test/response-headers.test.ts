@@ -1,7 +1,7 @@
 // forEachC1Header: which backend headers C1 writes, one line each.
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
-import { forEachC1Header } from '../src/response-headers.js'
+import { forEachC1Header } from '../src/exchange/response-headers.js'
 
 const written = (headers: IncomingHttpHeaders) => {
   const lines: Array<[string, string]> = []

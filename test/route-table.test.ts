@@ -1,7 +1,7 @@
 // route-table: prefixes match on segment boundaries, the longest wins, rewrite strips it.
 import t from 'tap'
-import { parseBackend } from '../src/backend-url.js'
-import { backendPath, findRoute, matchesPrefix, normalisePrefix, sortRoutes, type Route } from '../src/route-table.js'
+import { parseBackend } from '../src/config/backend-url.js'
+import { backendPath, findRoute, matchesPrefix, normalisePrefix, sortRoutes, type Route } from '../src/routing/route-table.js'
 
 const matches: Array<[prefix: string, path: string, want: boolean]> = [
   ['/api', '/api', true],

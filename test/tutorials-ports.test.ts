@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { makeCerts } from './helpers/certs.ts'
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
-const STEPS = readdirSync(new URL('../tutorials/', import.meta.url)).filter((name) => /^\d\d-/.test(name)).sort()
+const STEPS = readdirSync(new URL('../tutorials', import.meta.url)).filter((name) => /^\d\d-/.test(name)).sort()
 
 /** A port held open by this process for the test's length. */
 async function busyPort(t: Test): Promise<number> {

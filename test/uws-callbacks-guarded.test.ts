@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 
-const SRC = new URL('../src/', import.meta.url).pathname
+const SRC = new URL('../src', import.meta.url).pathname
 
 /**
  * uWS calls that take a callback (an exception thrown in one ends the process, uWS 20.30): the
@@ -35,7 +35,7 @@ t.test('every uWS callback registration in src/ is guarded', async (t) => {
 })
 
 t.test('the WebSocket behavior hands every event to its tunnel\'s guard', async (t) => {
-  const text = readFileSync(join(SRC, 'c1-websocket.ts'), 'utf8')
+  const text = readFileSync(join(SRC, 'websocket', 'c1-behavior.ts'), 'utf8')
   for (const event of ['open', 'message', 'drain', 'ping', 'close']) {
     t.match(text, new RegExp(`\\n\\s+${event}: (\\(ws\\) => )?on\\(`), `${event} goes through on(), the tunnel's guard`)
   }

@@ -1,6 +1,6 @@
 // vhost-table: Host → virtual host, exact names before wildcards, port ignored, any case.
 import t from 'tap'
-import { createVhostTable, findVhost, hostName, normaliseHostPattern } from '../src/vhost-table.js'
+import { createVhostTable, findVhost, hostName, normaliseHostPattern } from '../src/routing/vhost-table.js'
 
 const table = createVhostTable([
   ['example.com', 'apex'],

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import type { Test } from 'tap'
 
 /** The folder served: the fixture site (index.html, summary.html, style.css, globe.png). */
-export const SITE_DIR = fileURLToPath(new URL('../fixtures/site/', import.meta.url))
+export const SITE_DIR = fileURLToPath(new URL('../fixtures/site', import.meta.url))
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

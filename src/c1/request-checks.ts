@@ -1,6 +1,6 @@
 // C1 request checks that uWS's lenient parser leaves to us: framing, head size, Host, bytes, tunnels.
 import { isIPv6 } from 'node:net'
-import type { C1Request } from './c1-response.js'
+import type { C1Request } from './c1.js'
 
 /** A request head over this many bytes is refused with 431, as nginx's large_client_header_buffers do. */
 export const MAX_HEAD_BYTES = 64 * 1024

@@ -1,5 +1,5 @@
 // two-random-choices: draw two backends at random, send to the less loaded (the power of two choices).
-import type { BalancePolicy, Peer } from './balance-policy.js'
+import type { BalancePolicy, Peer } from './policy.js'
 
 /**
  * Draws two distinct eligible peers and takes the one with fewer in-flight exchanges per unit

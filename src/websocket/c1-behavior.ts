@@ -1,6 +1,6 @@
 // C1 as a WebSocket: the uWS behavior that hands each client event to its tunnel.
 import type { HttpRequest, HttpResponse, us_socket_context_t, WebSocket as C1Socket, WebSocketBehavior } from 'uWebSockets.js'
-import { MAX_MESSAGE, type TunnelData, type WebSocketTunnel } from './websocket-tunnel.js'
+import { MAX_MESSAGE, type TunnelData, type WebSocketTunnel } from './tunnel.js'
 
 /** uWS.DISABLED: exported by the binding, spelled here to keep this file free of the module. */
 const NO_COMPRESSION = 0

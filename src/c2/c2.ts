@@ -2,13 +2,13 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { Member } from './backend-group.js'
-import type { C1, C1Peer } from './c1-response.js'
+import type { Member } from '../balancing/backend-group.js'
+import type { C1, C1Peer } from '../c1/c1.js'
 import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
 import { describeError } from './gateway-errors.js'
-import type { Target } from './proxy-targets.js'
-import { c2RequestHeaders } from './request-headers.js'
-import { backendPath } from './route-table.js'
+import type { Target } from '../routing/live-targets.js'
+import { c2RequestHeaders } from '../exchange/request-headers.js'
+import { backendPath } from '../routing/route-table.js'
 
 class ClientGone extends Error {
   readonly code = 'UPROXY_CLIENT_GONE'

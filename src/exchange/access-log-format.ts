@@ -1,6 +1,6 @@
 // One finished exchange → one access-log line: short (uproxy's own), combined (nginx/Apache) or json.
-import { fromByteString } from './byte-string.js'
-import { ConfigError } from './config-error.js'
+import { fromByteString } from '../c1/byte-string.js'
+import { ConfigError } from '../config/config-error.js'
 
 /** The access-log formats `--access-log-format` takes. */
 export type AccessLogFormat = 'short' | 'combined' | 'json'

@@ -1,8 +1,8 @@
 // --redirect-http: a plain-HTTP listener that answers every request with 308 to the HTTPS listener.
 import type { TemplatedApp } from 'uWebSockets.js'
-import type { Logs } from './access-log.js'
+import type { Logs } from '../exchange/access-log.js'
 import { toByteString } from './byte-string.js'
-import { guardedRoute } from './c1-guard.js'
+import { guardedRoute } from './guard.js'
 import { formatClientAddress } from './client-address.js'
 import type { Uws } from './native-uws.js'
 

@@ -1,9 +1,9 @@
 // The balancing policies by name, and what each one sees of the backends it chooses among.
-import { ConfigError } from './config-error.js'
-import { IpHash } from './balance-ip-hash.js'
-import { LeastConnections } from './balance-least-connections.js'
-import { RoundRobin } from './balance-round-robin.js'
-import { TwoRandomChoices } from './balance-two-random-choices.js'
+import { ConfigError } from '../config/config-error.js'
+import { IpHash } from './ip-hash.js'
+import { LeastConnections } from './least-connections.js'
+import { RoundRobin } from './round-robin.js'
+import { TwoRandomChoices } from './two-random-choices.js'
 
 /** One backend of a pool as a policy sees it. */
 export interface Peer {

@@ -1,5 +1,5 @@
 // round-robin: each backend in turn, in proportion to its weight, spread out (nginx's smooth weighted round-robin).
-import type { BalancePolicy, Peer } from './balance-policy.js'
+import type { BalancePolicy, Peer } from './policy.js'
 
 /**
  * nginx's smooth weighted round-robin (ngx_http_upstream_get_peer): every pick adds each

@@ -1,11 +1,11 @@
 // The load-balancing options (virtual hosts, health, retries) → their validated, frozen config.
 import type { WeightedBackend } from './backend-list.js'
-import type { HealthSettings } from './backend-health.js'
+import type { HealthSettings } from '../balancing/backend-health.js'
 import type { Backend } from './backend-url.js'
-import type { PolicyName } from './balance-policy.js'
+import type { PolicyName } from '../balancing/policy.js'
 import { ConfigError } from './config-error.js'
-import type { Route } from './route-table.js'
-import { createVhostTable, type VhostTable } from './vhost-table.js'
+import type { Route } from '../routing/route-table.js'
+import { createVhostTable, type VhostTable } from '../routing/vhost-table.js'
 
 /** A virtual host as a user writes it: its backends, and path routes within it. */
 export interface VhostOption {

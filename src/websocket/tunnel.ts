@@ -1,8 +1,8 @@
 // An upgraded exchange: messages, pings and closes relayed between C1 (uWS) and C2 (ws), with backpressure.
 import type { WebSocket as C1Socket } from 'uWebSockets.js'
 import WebSocket from 'ws'
-import { describeThrown, guarded } from './c1-guard.js'
-import type { Closable } from './in-flight.js'
+import { describeThrown, guarded } from '../c1/guard.js'
+import type { Closable } from '../c1/in-flight.js'
 
 /** The largest message relayed (uWS maxPayloadLength, ws maxPayload); a bigger one closes with 1009. */
 export const MAX_MESSAGE = 64 * 1024 * 1024

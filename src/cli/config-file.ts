@@ -1,7 +1,7 @@
 // --config FILE: a JSON object with the API's option names, under the command line's flags.
 import { readFileSync } from 'node:fs'
-import { ConfigError } from './config-error.js'
-import type { ProxyOptions } from './config.js'
+import { ConfigError } from '../config/config-error.js'
+import type { ProxyOptions } from '../config/config.js'
 
 /** Reads and parses a config file; structure is checked later by toConfig. */
 export function readConfigFile(file: string): ProxyOptions {

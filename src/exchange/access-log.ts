@@ -1,7 +1,7 @@
 // Log lines: one access line per exchange, batched off the hot path, to stdout or a file reopened on demand; errors at once.
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { formatAccessEntry, type AccessEntry, type AccessLogFormat } from './access-log-format.js'
-import { ConfigError } from './config-error.js'
+import { ConfigError } from '../config/config-error.js'
 
 export type { AccessEntry, AccessLogFormat, Upstream } from './access-log-format.js'
 

@@ -1,5 +1,5 @@
 // least-connections: the backend with the fewest exchanges open per unit of weight.
-import type { BalancePolicy, Peer } from './balance-policy.js'
+import type { BalancePolicy, Peer } from './policy.js'
 
 /**
  * The fewest in-flight exchanges divided by weight wins (nginx's least_conn). Ties go round

@@ -1,7 +1,7 @@
 // Active health: GET a path on each backend every interval; 2xx/3xx is up, anything else down.
 import type { Dispatcher } from 'undici'
 import type { BackendHealth } from './backend-health.js'
-import { describeError } from './gateway-errors.js'
+import { describeError } from '../c2/gateway-errors.js'
 
 /** One backend to probe: its health record and the keep-alive pool that reaches it. */
 export interface ProbeTarget {

@@ -1,21 +1,21 @@
 // Options a user gives (API, config file, flags) → one complete, frozen ProxyConfig.
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
-import { parseAccessLogFormat, type AccessLogFormat } from './access-log-format.js'
+import { parseAccessLogFormat, type AccessLogFormat } from '../exchange/access-log-format.js'
 import { parseBackendList, type WeightedBackend } from './backend-list.js'
 import { parseBackend, type Backend } from './backend-url.js'
-import { parsePolicyName, type PolicyName } from './balance-policy.js'
-import { toHealthConfig, toRetries, toVhosts, type HealthConfig, type HostConfig, type VhostOption } from './config-balancing.js'
+import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
+import { toHealthConfig, toRetries, toVhosts, type HealthConfig, type HostConfig, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type ListenOption, type Listener } from './listen-address.js'
-import { normalisePrefix, sortRoutes, type Route } from './route-table.js'
+import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
 import { toTlsConfig, type SniOption, type TlsConfig } from './tls-config.js'
-import type { VhostTable } from './vhost-table.js'
+import type { VhostTable } from '../routing/vhost-table.js'
 
 export { parseListen, type ListenOption, type Listener } from './listen-address.js'
 export type { SniOption, TlsConfig } from './tls-config.js'
-export type { HealthConfig, HostConfig, VhostOption } from './config-balancing.js'
-export type { PolicyName } from './balance-policy.js'
+export type { HealthConfig, HostConfig, VhostOption } from './host-config.js'
+export type { PolicyName } from '../balancing/policy.js'
 
 /** A route as a user writes it. */
 export interface RouteOption {

@@ -2,10 +2,10 @@
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import type { us_socket_context_t } from 'uWebSockets.js'
 import WebSocket from 'ws'
-import type { C1, C1Peer } from './c1-response.js'
-import type { ProxyConfig } from './config.js'
-import type { Closable } from './in-flight.js'
-import { MAX_MESSAGE, WebSocketTunnel, type TunnelData } from './websocket-tunnel.js'
+import type { C1, C1Peer } from '../c1/c1.js'
+import type { ProxyConfig } from '../config/config.js'
+import type { Closable } from '../c1/in-flight.js'
+import { MAX_MESSAGE, WebSocketTunnel, type TunnelData } from './tunnel.js'
 
 /** The client's handshake headers that ws writes itself for its own handshake with the backend. */
 const HANDSHAKE_HEADERS = new Set([

@@ -1,5 +1,5 @@
 // Virtual hosts: the request's Host header (port ignored, any case) → what that host is configured with.
-import { ConfigError } from './config-error.js'
+import { ConfigError } from '../config/config-error.js'
 
 /** Host patterns to values: exact names first, then the longest `*.suffix` wildcard. */
 export interface VhostTable<T> {

@@ -1,14 +1,14 @@
 // C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
-import type { Logs, Upstream } from './access-log.js'
-import type { Backend } from './backend-url.js'
-import { describeThrown, guarded } from './c1-guard.js'
+import type { Logs, Upstream } from '../exchange/access-log.js'
+import type { Backend } from '../config/backend-url.js'
+import { describeThrown, guarded } from './guard.js'
 import { toUwsBytes } from './byte-string.js'
-import { describeError, errorCode, gatewayPage, gatewayStatus } from './gateway-errors.js'
+import { describeError, errorCode, gatewayPage, gatewayStatus } from '../c2/gateway-errors.js'
 import type { InFlight } from './in-flight.js'
-import type { Refusal } from './request-framing.js'
-import { forEachC1Header } from './response-headers.js'
+import type { Refusal } from './request-checks.js'
+import { forEachC1Header } from '../exchange/response-headers.js'
 
 /** What C1 copied out of the uWS HttpRequest, which is only valid inside the handler. */
 export interface C1Request {

@@ -1,8 +1,8 @@
 // Path routes: the longest prefix on a segment boundary wins, optionally stripped.
-import type { WeightedBackend } from './backend-list.js'
-import type { Backend } from './backend-url.js'
-import type { PolicyName } from './balance-policy.js'
-import { ConfigError } from './config-error.js'
+import type { WeightedBackend } from '../config/backend-list.js'
+import type { Backend } from '../config/backend-url.js'
+import type { PolicyName } from '../balancing/policy.js'
+import { ConfigError } from '../config/config-error.js'
 
 /** A validated route: requests under `prefix` go to one of `backends`, chosen by `balance`. */
 export interface Route {

@@ -1,7 +1,7 @@
 // One keep-alive undici Pool per backend origin, with the TLS settings for https:// backends.
 import { Pool } from 'undici'
-import type { Backend } from './backend-url.js'
-import { configuredBackends, type ProxyConfig } from './config.js'
+import type { Backend } from '../config/backend-url.js'
+import { configuredBackends, type ProxyConfig } from '../config/config.js'
 
 /** The pools of every configured backend, made up front: the targets come only from configuration. */
 export class BackendPools {

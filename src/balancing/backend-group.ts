@@ -1,7 +1,7 @@
 // A pool of backends behind one route: its policy picks the backend of each exchange, skipping the down ones.
 import type { BackendHealth } from './backend-health.js'
-import type { Backend } from './backend-url.js'
-import { createPolicy, type BalancePolicy, type Peer, type PolicyName } from './balance-policy.js'
+import type { Backend } from '../config/backend-url.js'
+import { createPolicy, type BalancePolicy, type Peer, type PolicyName } from './policy.js'
 
 /** One backend of a group at run time; its load and health are shared by every group naming it. */
 export interface Member extends Peer {

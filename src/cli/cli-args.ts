@@ -1,8 +1,8 @@
 // argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
 import { parseArgs } from 'node:util'
-import type { AccessLogFormat } from './access-log-format.js'
-import { ConfigError } from './config-error.js'
-import { parseListen, type PolicyName, type ProxyOptions, type RouteOption, type SniOption } from './config.js'
+import type { AccessLogFormat } from '../exchange/access-log-format.js'
+import { ConfigError } from '../config/config-error.js'
+import { parseListen, type PolicyName, type ProxyOptions, type RouteOption, type SniOption } from '../config/config.js'
 
 /** The command line, understood. `options` holds only what the flags set. */
 export interface CliArgs {

@@ -1,5 +1,5 @@
 // ip-hash: the same client address goes to the same backend while that backend is up.
-import type { BalancePolicy, Peer } from './balance-policy.js'
+import type { BalancePolicy, Peer } from './policy.js'
 
 /**
  * Weighted rendezvous hashing (highest random weight): each peer scores hash(client, peer)

@@ -1,6 +1,6 @@
 // C1's request body as a Readable for C2, with backpressure: a slow backend pauses the client.
 import { Readable } from 'node:stream'
-import type { C1 } from './c1-response.js'
+import type { C1 } from './c1.js'
 
 /**
  * Streams the client's body. Each chunk is copied: uWS neuters the ArrayBuffer when

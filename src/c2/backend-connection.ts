@@ -14,8 +14,10 @@ export interface ConnectionOwner {
   forget(connection: BackendConnection): void
 }
 
-/** The timeouts a connection keeps. */
-export interface ConnectionTimeouts {
+/** What a connection needs to know of its pool: the timeouts it keeps, the Host it sends by default. */
+export interface ConnectionSettings {
+  /** the origin's host[:port], sent as Host when the request carries none */
+  readonly host: string
   /** no response head this long after the last request byte was written → UPROXY_C2_HEAD_TIMEOUT */
   readonly headMs: number
   /** an idle connection closes after this long (or sooner, when the backend's Keep-Alive says so) */
@@ -41,8 +43,8 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
   /** how long this connection may stay idle, from the backend's Keep-Alive hint; 0: do not reuse */
   private idleMs: number
 
-  constructor(readonly socket: net.Socket, private readonly owner: ConnectionOwner, private readonly timeouts: ConnectionTimeouts) {
-    this.idleMs = timeouts.idleMs
+  constructor(readonly socket: net.Socket, private readonly owner: ConnectionOwner, private readonly settings: ConnectionSettings) {
+    this.idleMs = settings.idleMs
     socket.on('data', (chunk: Buffer) => this.guard(() => this.onData(chunk)))
     socket.on('end', () => this.guard(() => this.onEof()))
     socket.on('error', (err: Error) => this.guard(() => this.failExchange(this.staleOr(err))))
@@ -57,10 +59,10 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
     const { method, path, headers, body } = exchange.request
     this.parser.start(method === 'HEAD')
     this.ended = false
-    const { head, chunked } = formatRequestHead(method, path, headers, body !== null)
+    const { head, chunked } = formatRequestHead(method, path, headers, body !== null, this.settings.host)
     // header strings are C1's bytes decoded as UTF-8 (uWS): encoding them back gives those bytes
     this.socket.write(head)
-    this.headTimer = setTimeout(() => this.onHeadTimeout(), this.timeouts.headMs)
+    this.headTimer = setTimeout(() => this.onHeadTimeout(), this.settings.headMs)
     this.bodySent = body === null
     if (body) this.streamBody(body, chunked)
   }
@@ -85,7 +87,7 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
     const exchange = this.exchange as ExchangeController
     clearTimeout(this.headTimer)
     const headers = toHeaderObject(head.headers)
-    this.idleMs = head.keepAlive ? keepAliveMs(headers['keep-alive'], this.timeouts.idleMs) : 0
+    this.idleMs = head.keepAlive ? keepAliveMs(headers['keep-alive'], this.settings.idleMs) : 0
     exchange.handler.onResponseStart?.(exchange, head.status, headers, head.reason)
   }
 
@@ -124,7 +126,7 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
   }
 
   private onHeadTimeout(): void {
-    this.failExchange(new C2Error(C2_CODES.headTimeout, `no response head within ${this.timeouts.headMs} ms`))
+    this.failExchange(new C2Error(C2_CODES.headTimeout, `no response head within ${this.settings.headMs} ms`))
   }
 
   /** Streams the request body with Content-Length as given, or chunked; a full socket pauses C1. */

@@ -1,6 +1,6 @@
 // The keep-alive HTTP/1.1 connections to one backend origin: idle list, new connections, close and destroy.
 import type net from 'node:net'
-import { BackendConnection, type ConnectionOwner } from './backend-connection.js'
+import { BackendConnection, type ConnectionOwner, type ConnectionSettings } from './backend-connection.js'
 import { connectSocket, socketTarget, type SocketTarget } from './backend-socket.js'
 import { C2Error, C2_CODES } from './c2-errors.js'
 import { ExchangeController } from './exchange-controller.js'
@@ -35,7 +35,7 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
   private readonly idle: BackendConnection[] = []
   private readonly open = new Set<BackendConnection>()
   private readonly connecting = new Set<net.Socket>()
-  private readonly timeouts: { headMs: number; idleMs: number }
+  private readonly settings: ConnectionSettings
   private readonly maxIdle: number
   private active = 0
   private closed = false
@@ -47,7 +47,7 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
       ca: options.ca,
       rejectUnauthorized: options.rejectUnauthorized ?? true,
     })
-    this.timeouts = { headMs: options.headTimeoutMs, idleMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS }
+    this.settings = { host: new URL(origin).host, headMs: options.headTimeoutMs, idleMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS }
     this.maxIdle = options.maxIdle ?? DEFAULT_MAX_IDLE
   }
 
@@ -123,7 +123,7 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
         connected.destroy()
         return exchange.fail(new C2Error(C2_CODES.closed, 'the backend pool is closed'))
       }
-      const connection = new BackendConnection(connected, this, this.timeouts)
+      const connection = new BackendConnection(connected, this, this.settings)
       this.open.add(connection)
       connection.send(exchange)
     })

@@ -278,3 +278,26 @@ t.test('https: SNI, verification against the given CA, session reuse; --insecure
   const insecure = await exchange(newPool(t, origin.url, { rejectUnauthorized: false }), { path: '/' })
   t.equal(insecure.status, 200, 'rejectUnauthorized: false accepts it')
 })
+
+t.test('an abort inside onResponseStart stops the read being parsed: no data after it', async (t) => {
+  const origin = await startRawOrigin(t, (socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody'))
+  const pool = newPool(t, origin.url)
+  const reason = new Error('client gone')
+  const calls: string[] = []
+  await new Promise<void>((resolve) => {
+    pool.dispatch({ method: 'GET', path: '/', headers: [], body: null }, {
+      onResponseStart: (c) => {
+        calls.push('start')
+        c.abort(reason)
+      },
+      onResponseData: () => void calls.push('data'),
+      onResponseEnd: () => void calls.push('end'),
+      onResponseError: (_c, err) => {
+        calls.push(err === reason ? 'error(reason)' : `error(${err.message})`)
+        resolve()
+      },
+    })
+  })
+  t.same(calls, ['start', 'error(reason)'], `got ${calls.join(', ')}`)
+  await waitFor(() => origin.sockets.size === 0, 'the backend connection to close', 2000)
+})

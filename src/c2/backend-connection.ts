@@ -71,6 +71,8 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
   drop(exchange: ExchangeController): void {
     if (this.exchange !== exchange) return
     this.detach()
+    // the abort may come from inside a parser callback: nothing more of this read is delivered
+    this.parser.halt()
     this.socket.destroy()
   }
 

@@ -40,7 +40,7 @@ t.test('a backend that stops answering probes is out until it answers again', as
     '--fail-timeout', '600', '--quiet'])
   await a!.kill()
   // refused, or reset if the kill caught a probe under way
-  await waitFor(() => new RegExp(`backend ${a!.url} is down: probe /healthz failed: .*(ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)`).test(run.stderr()),
+  await waitFor(() => new RegExp(`backend ${a!.url} is down: probe /healthz failed: .*(ECONNREFUSED|ECONNRESET|UPROXY_C2_CLOSED|UPROXY_C2_STALE_KEEPALIVE)`).test(run.stderr()),
     'a failed probe')
   t.equal(await sequence(run.url, 4), 'bbbb', 'no exchange meets a')
   await a!.revive()

@@ -56,7 +56,7 @@ t.test('each backend failure is answered 502/504 with one stderr line, and the p
     { path: '/dns/x', want: 502, reason: /ENOTFOUND|EAI_AGAIN/, what: 'DNS failure', skip: dnsSkip },
     { path: '/tls/x', want: 502, reason: /CERT|certificate|self.signed/i, what: 'TLS failure (untrusted certificate)' },
     { path: '/silent/x', want: 504, reason: /TIMEOUT/i, what: 'no response headers within --timeout 1' },
-    { path: '/reset/x', want: 502, reason: /UND_ERR_SOCKET|ECONNRESET|closed/i, what: 'backend closed the socket before answering' },
+    { path: '/reset/x', want: 502, reason: /UPROXY_C2_CLOSED|ECONNRESET/, what: 'backend closed the socket before answering' },
   ]
   for (const { path, want, reason, what, skip } of cases) {
     await t.test(what, { skip }, async (t) => {

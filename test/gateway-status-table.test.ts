@@ -1,6 +1,7 @@
 // gateway-errors as a table: each C2 failure code → 502 or 504, and a one-line reason for stderr.
 import t from 'tap'
 import { errors } from 'undici'
+import { C2Error, C2_CODES } from '../src/c2/c2-errors.js'
 import { describeError, gatewayStatus } from '../src/c2/gateway-errors.js'
 
 const withCode = (code: string, message = `failed with ${code}`) => Object.assign(new Error(message), { code })
@@ -10,6 +11,11 @@ const statuses: Array<[what: string, err: Error, want: 502 | 504]> = [
   ['undici HeadersTimeoutError', new errors.HeadersTimeoutError(), 504],
   ['undici ConnectTimeoutError', new errors.ConnectTimeoutError(), 504],
   ['ETIMEDOUT', withCode('ETIMEDOUT'), 504],
+  ['uproxy C2 head timeout', new C2Error(C2_CODES.headTimeout, 'no response head within 60000 ms'), 504],
+  ['uproxy C2 connect timeout', new C2Error(C2_CODES.connectTimeout, 'no connection'), 504],
+  ['uproxy C2 invalid response', new C2Error(C2_CODES.invalidResponse, 'invalid response from the backend: bad status line'), 502],
+  ['uproxy C2 closed before the response was complete', new C2Error(C2_CODES.closed, 'closed'), 502],
+  ['uproxy C2 stale keep-alive', new C2Error(C2_CODES.staleKeepAlive, 'stale'), 502],
   ['ETIMEDOUT as the cause', withCause('ETIMEDOUT'), 504],
   ['UND_ERR_HEADERS_TIMEOUT as the cause', withCause('UND_ERR_HEADERS_TIMEOUT'), 504],
   ['undici BodyTimeoutError (--read-timeout before the first body byte reached the client)', new errors.BodyTimeoutError(), 504],

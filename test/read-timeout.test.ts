@@ -19,7 +19,7 @@ t.test('a backend silent for longer than --read-timeout mid-body: the client see
   const seconds = (performance.now() - startedAt) / 1000
   t.ok(seconds >= 0.8 && seconds < 8, `cut about a second after the last byte, got ${seconds.toFixed(2)} s`)
   t.notMatch(client.received().toString('latin1'), /the first 29 bytes of a body .{71}/s, 'never a complete-looking body')
-  await waitFor(() => run.stderr().includes('UND_ERR_BODY_TIMEOUT'), 'one stderr line naming the read timeout')
+  await waitFor(() => run.stderr().includes('UPROXY_C2_READ_TIMEOUT'), 'one stderr line naming the read timeout')
   await waitFor(() => origin.sockets.size === 0, 'the backend connection to close')
 })
 

@@ -1,12 +1,12 @@
 // Active health: GET a path on each backend every interval; 2xx/3xx is up, anything else down.
-import type { Dispatcher } from 'undici'
 import type { BackendHealth } from './backend-health.js'
+import type { C2Dispatcher } from '../c2/exchange-handler.js'
 import { describeError } from '../c2/gateway-errors.js'
 
 /** One backend to probe: its health record and the keep-alive pool that reaches it. */
 export interface ProbeTarget {
   readonly health: BackendHealth
-  readonly dispatcher: Dispatcher
+  readonly dispatcher: C2Dispatcher
   /** the backend's base path, put before the probe path as for any request */
   readonly basePath: string
 }
@@ -52,13 +52,7 @@ async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, 
   signal: AbortSignal): Promise<void> {
   const what = `probe ${path}`
   try {
-    const { statusCode, body } = await dispatcher.request({
-      // the whole probe, connecting included, within timeoutMs (headersTimeout starts after connect)
-      method: 'GET', path: basePath + path, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-      headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
-    })
-    // read the body whole, so the keep-alive connection serves the next probe
-    await body.dump()
+    const statusCode = await probeStatus(dispatcher, basePath + path, timeoutMs, signal)
     if (signal.aborted) return
     health.recordProbe(statusCode >= 200 && statusCode < 400, `${what} answered ${statusCode}`)
   } catch (err) {
@@ -66,4 +60,36 @@ async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, 
     const timedOut = (err as Error).name === 'TimeoutError'
     health.recordProbe(false, `${what} failed: ${timedOut ? `no answer within ${timeoutMs} ms` : describeError(err as Error)}`)
   }
+}
+
+/**
+ * GETs `path` and resolves with the status once the body has been read whole (so the keep-alive
+ * connection serves the next probe); the whole probe, connecting included, within `timeoutMs`.
+ */
+function probeStatus(dispatcher: C2Dispatcher, path: string, timeoutMs: number, stop: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const signal = AbortSignal.any([stop, AbortSignal.timeout(timeoutMs)])
+    let status = 0
+    let abort: (() => void) | undefined
+    const settle = () => signal.removeEventListener('abort', onAbort)
+    const onAbort = () => abort?.()
+    signal.addEventListener('abort', onAbort)
+    dispatcher.dispatch({ method: 'GET', path, headers: [], body: null }, {
+      onRequestStart(controller) {
+        abort = () => controller.abort(signal.reason as Error)
+        if (signal.aborted) abort()
+      },
+      onResponseStart(_controller, statusCode) {
+        status = statusCode
+      },
+      onResponseEnd() {
+        settle()
+        resolve(status)
+      },
+      onResponseError(_controller, err) {
+        settle()
+        reject(err)
+      },
+    })
+  })
 }

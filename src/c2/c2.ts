@@ -1,9 +1,9 @@
-// C2: the backend side of one exchange — an undici dispatch handler whose context is its C1.
+// C2: the backend side of one exchange — a dispatch handler (uproxy's HTTP/1.1 pool, undici's for h2) whose context is its C1.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { Dispatcher } from 'undici'
 import type { Member } from '../balancing/backend-group.js'
 import type { C1, C1Peer } from '../c1/c1.js'
+import type { C2Controller, C2Handler, C2Request } from './exchange-handler.js'
 import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
 import { describeError } from './gateway-errors.js'
 import type { Target } from '../routing/live-targets.js'
@@ -32,9 +32,9 @@ function dispatchC2(c2: C2): void {
   c2.target.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
 }
 
-class C2 implements Dispatcher.DispatchHandler, C1Peer {
-  readonly request: Dispatcher.DispatchOptions
-  private controller: Dispatcher.DispatchController | undefined
+class C2 implements C2Handler, C1Peer {
+  readonly request: C2Request
+  private controller: C2Controller | undefined
   private ended = false
 
   constructor(
@@ -62,19 +62,19 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     }
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: C2Controller): void {
     this.controller = controller
     // the client may have left while this request waited for a pooled connection
     if (this.c1.done) controller.abort(new ClientGone('client closed the connection'))
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders, message?: string): void {
+  onResponseStart(controller: C2Controller, status: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.c1.done) return controller.abort(new ClientGone('client closed the connection'))
     this.member.health.recordSuccess()
     this.c1.writeHead(status, message, headers)
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: C2Controller, chunk: Buffer): void {
     if (!this.c1.writeChunk(chunk)) controller.pause()
   }
 
@@ -83,7 +83,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     this.c1.end()
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: C2Controller, err: Error): void {
     if (err instanceof ClientGone) return this.end()
     if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
     const tried = this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined

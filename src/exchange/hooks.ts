@@ -1,0 +1,114 @@
+// The phases of an exchange as user code sees them: one optional method per phase, the built-ins use the same.
+import type { IncomingHttpHeaders } from 'node:http'
+import type { Backend } from '../config/backend-url.js'
+
+/** One exchange, C1 and C2, as hooks see it. Read-only: a phase changes what it is handed. */
+export interface Exchange {
+  /** increases by one per exchange of this proxy */
+  readonly id: number
+  readonly method: string
+  /** the path the client asked for, decoded as text (dot-segments not yet removed) */
+  readonly url: string
+  /** the query without '?', decoded as text ('' when none) */
+  readonly query: string
+  /** the request headers, flat [name, value, …]: lowercase names, values as byte strings (one char a byte) */
+  readonly headers: readonly string[]
+  readonly clientAddress: string
+  /** the scheme C1 was reached by */
+  readonly proto: 'http' | 'https'
+  /** performance.now() when C1 copied the request */
+  readonly startedAt: number
+  /** the backend of the current attempt; undefined in the request phase, before any is picked */
+  readonly backend: Backend | undefined
+}
+
+/** What a request phase answers with instead of asking a backend. */
+export interface Answer {
+  status: number
+  headers?: Record<string, string>
+  body?: string | Buffer
+  /** close the connection after the answer (framing errors: bytes behind the head are never parsed) */
+  close?: boolean
+  /** one stderr line: why the request was answered here */
+  reason?: string
+}
+
+/** The request C2 is about to send; a phase may change any of it. */
+export interface C2RequestHead {
+  method: string
+  /** path and query, as bytes (one char a byte), the backend's base path included */
+  path: string
+  /** flat [name, value, …], lowercase names, values as byte strings */
+  headers: string[]
+  /** the backend it goes to */
+  readonly backend: Backend
+}
+
+/** The backend's answer as it reaches C1; a phase may change any of it. */
+export interface C2ResponseHead {
+  status: number
+  /** the backend's reason phrase, or undefined for the standard one */
+  statusText: string | undefined
+  /** values as byte strings; delete `content-length` when a body phase changes the length */
+  headers: IncomingHttpHeaders
+}
+
+/** How an exchange ended. */
+export type Outcome =
+  | 'complete' // the response went out whole
+  | 'client-gone' // the client closed before the end
+  | 'backend-error' // C2 failed: refused, reset, TLS, an invalid response
+  | 'timeout' // the backend did not answer (504) or stalled mid-body
+  | 'refused' // the request phase answered: a framing check, or a hook
+  | 'upgraded' // a WebSocket: the tunnel owns the connection now
+  | 'internal-error' // a bug or a hook that threw
+
+/** One backend attempt that failed before the one that answered. */
+export interface FailedAttempt {
+  readonly backend: Backend
+  /** the error code, or 'failed' */
+  readonly code: string
+  readonly ms: number
+}
+
+/** The figures of a finished exchange. */
+export interface ExchangeEnd {
+  readonly outcome: Outcome
+  /** the status C1 sent (499 when the client left before any), 0 for none */
+  readonly status: number
+  /** body bytes written to the client */
+  readonly bytes: number
+  /** ms from the request's copy to the end */
+  readonly ms: number
+  /** ms the last attempt took, from its start to the end; 0 when no backend was asked */
+  readonly backendMs: number
+  /** attempts that failed before the last one (retries on another backend) */
+  readonly retried: readonly FailedAttempt[]
+}
+
+/**
+ * An object with one method per phase, all optional; `startProxy({ hooks: [...] })` runs them in
+ * order, after uproxy's own (which use this same interface). A method that throws ends its
+ * exchange — 502 while nothing was sent to the client, a cut connection after — with one stderr
+ * line; the proxy keeps serving. Methods run synchronously on the event loop: keep them short.
+ */
+export interface Hooks {
+  /**
+   * request: C1 has the request head, no backend is picked yet. Return an Answer to reply
+   * without a backend (nothing else runs but `end`), or nothing to go on. The request body,
+   * if any, is not read yet.
+   */
+  c1Request?(exchange: Exchange): Answer | undefined | void
+  /** backend request: C2's method, path and headers, about to go out (once per attempt). */
+  c2Request?(exchange: Exchange, request: C2RequestHead): void
+  /** response head: the backend's status and headers, before any byte reaches the client. */
+  c2ResponseHead?(exchange: Exchange, head: C2ResponseHead): void
+  /**
+   * response body: each chunk as it streams, and once more with an empty chunk and `last` at
+   * the end; return what to write in its place (undefined or empty: nothing now). Backpressure
+   * applies to what is returned. Change the length only if `content-length` was deleted.
+   */
+  c2ResponseBody?(exchange: Exchange, chunk: Buffer, last: boolean): Buffer | undefined
+  /** end: the exchange is over; its outcome and figures. Runs for every exchange, once. */
+  end?(exchange: Exchange, end: ExchangeEnd): void
+}

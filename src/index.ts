@@ -9,11 +9,17 @@ import { InFlight, type Closable } from './c1/in-flight.js'
 import { listenerUrl } from './config/listen-address.js'
 import { loadNativeUws, type Uws } from './c1/native-uws.js'
 import { ProxyTargets } from './routing/live-targets.js'
+import { ConfigError } from './config/config-error.js'
+import { exchangePhases } from './exchange/built-in-phases.js'
+import type { Hooks } from './exchange/hooks.js'
 
-export { ConfigError } from './config/config-error.js'
+export { ConfigError }
 export { NativeUwsMissing } from './c1/native-uws.js'
 export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config/config.js'
 export type { AccessLogFormat } from './exchange/access-log-format.js'
+export type {
+  Answer, C1Request, C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, FailedAttempt, Hooks, Outcome,
+} from './exchange/hooks.js'
 
 /** A running proxy. */
 export interface Proxy {
@@ -39,6 +45,28 @@ export interface Proxy {
   reopenLogs(): void
 }
 
+/** startProxy's options: the configuration, and the hooks that run in every exchange's phases. */
+export interface StartOptions extends ProxyOptions {
+  /**
+   * Objects with one method per phase of an exchange (docs/exchange.md), run in order after
+   * uproxy's own; they stay as started across reload().
+   */
+  hooks?: readonly Hooks[]
+}
+
+/** Each hook is an object whose phase methods are functions: one-line ConfigError otherwise. */
+function checkHooks(hooks: unknown): asserts hooks is readonly Hooks[] {
+  if (!Array.isArray(hooks)) throw new ConfigError('hooks: want an array of objects with phase methods')
+  const phases = ['c1Request', 'c2Request', 'c2ResponseHead', 'c2ResponseBody', 'end']
+  hooks.forEach((hook: unknown, i) => {
+    if (typeof hook !== 'object' || hook === null) throw new ConfigError(`hooks[${i}]: want an object with phase methods`)
+    for (const [name, method] of Object.entries(hook)) {
+      if (!phases.includes(name)) throw new ConfigError(`hooks[${i}]: unknown phase "${name}" (want ${phases.join(', ')})`)
+      if (typeof method !== 'function') throw new ConfigError(`hooks[${i}].${name}: want a function`)
+    }
+  })
+}
+
 /** Thrown when C1 cannot listen: the port is in use or not permitted. */
 export class ListenError extends Error {
   readonly code = 'UPROXY_LISTEN'
@@ -49,13 +77,15 @@ export class ListenError extends Error {
  * Throws ConfigError for bad options, NativeUwsMissing without the native uWS binding,
  * ListenError when the address cannot be bound.
  */
-export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
-  const config = toConfig(options)
+export async function startProxy(options: StartOptions = {}): Promise<Proxy> {
+  const { hooks = [], ...proxyOptions } = options
+  const config = toConfig(proxyOptions)
+  checkHooks(hooks)
   const uws = loadNativeUws()
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const live = { current: new ProxyTargets(config, logs.error) }
+  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs)) }
   const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
@@ -96,7 +126,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
       }
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
-      live.current = new ProxyTargets(next, logs.error)
+      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs))
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },

@@ -2,6 +2,7 @@
 import net from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
+import { gatewayPage } from '../src/c2/gateway-errors.js'
 import { startOrigin, waitFor } from './helpers/origin.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
@@ -41,7 +42,7 @@ t.test('a broken response head is answered 502 with one stderr line naming UPROX
     const before = proxy.stderr().split('\n').filter(Boolean).length
     const res = await request(`${proxy.url}/b${i}/x`, { headersTimeout: 5000, bodyTimeout: 5000 })
     t.equal(res.statusCode, 502, `${what}: got ${res.statusCode}, want 502`)
-    t.equal(await res.body.text(), '502 Bad Gateway\n', `${what}: none of the backend's bytes reach the client`)
+    t.equal(await res.body.text(), gatewayPage(502), `${what}: none of the backend's bytes reach the client, only uproxy's 502 page`)
     await waitFor(() => proxy.stderr().split('\n').filter(Boolean).length > before, `a stderr line for ${what}`, 3000)
     const line = proxy.stderr().split('\n').filter(Boolean).at(-1) ?? ''
     t.match(line, /UPROXY_C2_INVALID_RESPONSE invalid response from the backend: /, `${what}: got "${line}"`)

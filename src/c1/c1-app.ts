@@ -14,10 +14,8 @@ import type { ProxyTargets } from '../routing/live-targets.js'
 import type { Closable, InFlight } from './in-flight.js'
 import { withoutNativeStdout } from './native-stdout.js'
 import type { Uws } from './native-uws.js'
-import { refuseRequest } from './request-checks.js'
-import { c2RequestHeaders } from '../exchange/request-headers.js'
+import { c2RequestHead } from '../exchange/c2-request.js'
 import { c2Path, c2Query } from './request-target.js'
-import { backendPath } from '../routing/route-table.js'
 import type { CertificateFiles } from '../config/tls-config.js'
 
 /** Everything the request handler needs, made once per proxy. */
@@ -66,16 +64,17 @@ function appOptions(files: CertificateFiles): AppOptions {
 }
 
 function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context): void {
-  const request = copyRequest(res, req)
-  // a refused path is routed as '/' only so that its log line names a backend
-  const target = live.current.find(request.c2Path ?? '/', request.headers)
-  const member = target.group.pick(request.clientAddress)
-  const c1 = new C1(res, request, member.backend, logs, inFlight)
+  const targets = live.current
+  const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
   try {
-    const refusal = refuseRequest(request)
-    if (refusal) return c1.refuse(refusal)
+    // the request phase answers before any backend is picked: a refused request takes no balancing turn
+    const answer = targets.phases.c1Request(c1)
+    if (answer) return c1.answer(answer)
+    const { request } = c1
+    const target = targets.find(request.c2Path as string, request.headers)
+    const member = target.group.pick(request.clientAddress)
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
-    openC2(c1, target, proto ?? 'http', member, body)
+    openC2(c1, target, member, body)
   } catch (err) {
     c1.fail(err as Error)
   }
@@ -84,27 +83,24 @@ function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFligh
 /** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
 function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t,
   { live, logs, inFlight, tunnels, proto }: C1Context): void {
-  const request = copyRequest(res, req)
+  const targets = live.current
+  const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
   const secWebSocketKey = req.getHeader('sec-websocket-key')
-  const { config } = live.current
-  const target = live.current.find(request.c2Path ?? '/', request.headers)
-  const backend = target.group.pick(request.clientAddress).backend
-  const c1 = new C1(res, request, backend, logs, inFlight)
   try {
-    const refusal = refuseRequest(request)
-    if (refusal) return c1.refuse(refusal)
-    const path = backendPath(backend, request.c2Path as string, request.c2Query, target.strip)
+    const answer = targets.phases.c1Request(c1)
+    if (answer) return c1.answer(answer)
+    const { request } = c1
+    const target = targets.find(request.c2Path as string, request.headers)
+    const backend = target.group.pick(request.clientAddress).backend
+    c1.attempting(backend)
+    const head = c2RequestHead(c1, backend, target.strip, targets.phases)
     openC2WebSocket(c1, {
       // ws:// for http://, wss:// for https://, with the same TLS rules
-      url: backend.origin.replace(/^http/, 'ws') + percentEncodeNonAscii(path),
-      headers: c2RequestHeaders(request.headers, {
-        clientAddress: request.clientAddress,
-        proto: proto ?? 'http',
-        host: config.preserveHost ? '' : backend.host,
-      }),
+      url: backend.origin.replace(/^http/, 'ws') + percentEncodeNonAscii(head.path),
+      headers: head.headers,
       secWebSocketKey,
       socketContext,
-    }, config, tunnels, logs.error)
+    }, targets.config, tunnels, logs.error)
   } catch (err) {
     c1.fail(err as Error)
   }

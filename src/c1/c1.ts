@@ -1,31 +1,16 @@
 // C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
 import type { HttpResponse } from 'uWebSockets.js'
-import type { Logs, Upstream } from '../exchange/access-log.js'
 import type { Backend } from '../config/backend-url.js'
-import { describeThrown, guarded } from './guard.js'
-import { toUwsBytes } from './byte-string.js'
 import { describeError, errorCode, gatewayPage, gatewayStatus } from '../c2/gateway-errors.js'
-import type { InFlight } from './in-flight.js'
-import type { Refusal } from './request-checks.js'
+import type { Answer, C1Request, C2ResponseHead, Exchange, FailedAttempt, Outcome } from '../exchange/hooks.js'
+import type { Phases } from '../exchange/phases.js'
 import { forEachC1Header } from '../exchange/response-headers.js'
+import { toUwsBytes } from './byte-string.js'
+import { describeThrown, guarded } from './guard.js'
+import type { InFlight } from './in-flight.js'
 
-/** What C1 copied out of the uWS HttpRequest, which is only valid inside the handler. */
-export interface C1Request {
-  readonly method: string
-  /** the path as uWS decoded it (UTF-8), for log lines */
-  readonly url: string
-  /** the query as uWS decoded it, for log lines */
-  readonly query: string
-  /** the path routes match and C2 forwards (request-target.ts); undefined when it climbs above the root */
-  readonly c2Path: string | undefined
-  /** the query C2 forwards, as bytes, without a fragment */
-  readonly c2Query: string
-  /** lowercase names and values as the bytes the client sent (byte strings), flat: [name, value, name, value, …] */
-  readonly headers: string[]
-  readonly clientAddress: string
-  readonly startedAt: number
-}
+export type { C1Request } from '../exchange/hooks.js'
 
 /** C2 as its C1 sees it: what to stop when the client goes away, what to restart when it drains. */
 export interface C1Peer {
@@ -45,7 +30,20 @@ const MIN_PIECE_BYTES = 1024
 /** nginx's status for "the client closed the connection before the response was complete". */
 const CLIENT_CLOSED = 499
 
-export class C1 {
+/** What C1 needs of its proxy: where its lines go, the exchanges in flight. */
+export interface C1Services {
+  readonly logError: (line: string) => void
+  readonly inFlight: InFlight<C1>
+}
+
+let lastId = 0
+
+const EMPTY = Buffer.alloc(0)
+
+export class C1 implements Exchange {
+  readonly id = ++lastId
+  /** the backend of the current attempt; undefined until one is picked */
+  backend: Backend | undefined
   /** the backend exchange this response is fed by; set when C2 opens */
   c2: C1Peer | undefined
   /** the backend answered (its status and headers reached C1): C2 is no longer retried */
@@ -71,27 +69,37 @@ export class C1 {
    * ends in one call; at the end of a stream it would land in the body).
    */
   private closeAfter = false
-  /** ' after URL CODE, URL CODE': the backends that failed before this one, for the access line */
-  private attempts = ''
-  /** the attempts that failed before the current one, with their times, for the access line */
-  private readonly upstreams: Upstream[] = []
+  /** the attempts that failed before the current one, for the end phase */
+  private readonly retried: FailedAttempt[] = []
   /** performance.now() when the current attempt began */
   private attemptStartedAt: number
-  /** uproxy answered by itself (a refused request): no backend was asked */
-  private refused = false
+  /** some hook transforms the body of this response */
+  private transformsBody = false
+  private outcome: Outcome = 'complete'
+  private readonly logError: (line: string) => void
+  private readonly inFlight: InFlight<C1>
 
   constructor(
     readonly res: HttpResponse,
     readonly request: C1Request,
-    /** the backend of the current attempt */
-    public backend: Backend,
-    private readonly logs: Logs,
-    private readonly inFlight: InFlight<C1>,
+    /** the scheme C1 was reached by */
+    readonly proto: 'http' | 'https',
+    /** the phases of the configuration this exchange started under */
+    readonly phases: Phases,
+    services: C1Services,
   ) {
+    this.logError = services.logError
+    this.inFlight = services.inFlight
     // You MUST register onAborted before returning from the handler (uWS docs)
     res.onAborted(this.guard(() => this.onClientGone()))
-    inFlight.add(this)
+    this.inFlight.add(this)
     this.attemptStartedAt = request.startedAt
+  }
+
+  /** C2 begins an attempt on `backend`. */
+  attempting(backend: Backend): void {
+    this.backend = backend
+    this.attemptStartedAt = performance.now()
   }
 
   /**
@@ -99,12 +107,20 @@ export class C1 {
    * so the head is held and written in the same cork as that byte: one send, not two.
    * HEAD, 204, 304 and empty bodies end here.
    */
-  writeHead(status: number, message: string | undefined, headers: IncomingHttpHeaders): void {
+  writeHead(backendStatus: number, backendMessage: string | undefined, backendHeaders: IncomingHttpHeaders): void {
     if (this.done) return
-    this.status = status
-    this.message = message
-    this.heldHeaders = headers
     this.responseStarted = true
+    const head: C2ResponseHead = { status: backendStatus, statusText: backendMessage, headers: backendHeaders }
+    try {
+      this.phases.c2ResponseHead(this, head)
+    } catch (err) {
+      return this.failPhase(err as Error)
+    }
+    const { status, headers } = head
+    this.status = status
+    this.message = head.statusText
+    this.heldHeaders = headers
+    this.transformsBody = this.phases.transformsBody
     const res = this.res
     const length = headers['content-length']
     const bodiless = this.request.method === 'HEAD' || status === 204 || status === 304
@@ -140,7 +156,26 @@ export class C1 {
   /** Writes one backend chunk; false means C2 must pause until C1 drains (C1 resumes it). */
   writeChunk(chunk: Buffer): boolean {
     if (this.done) return true
+    if (!this.transformsBody) return this.writeBody(chunk)
+    let out: Buffer | undefined
+    try {
+      out = this.phases.c2ResponseBody(this, chunk, false)
+    } catch (err) {
+      this.failPhase(err as Error)
+      return true
+    }
+    return out?.length ? this.writeBody(out) : true
+  }
+
+  private writeBody(chunk: Buffer): boolean {
     this.bytes += chunk.length
+    if (this.total >= 0 && this.bytes > this.total) {
+      // a body phase changed the length but left Content-Length: the response would lie
+      this.logError(`${this.request.method} ${this.request.url}: a body hook wrote more than the Content-Length it kept; connection closed`)
+      this.outcome = 'internal-error'
+      this.close()
+      return true
+    }
     let ok = true
     if (this.total < 0) ok = this.writeChunked(chunk)
     else {
@@ -155,7 +190,19 @@ export class C1 {
 
   /** The backend finished the body. */
   end(): void {
-    if (this.done || this.pending) return
+    if (this.done) return
+    if (this.transformsBody) {
+      this.transformsBody = false
+      let tail: Buffer | undefined
+      try {
+        tail = this.phases.c2ResponseBody(this, EMPTY, true)
+      } catch (err) {
+        return this.failPhase(err as Error)
+      }
+      if (tail?.length) this.writeBody(tail)
+      if (this.done) return
+    }
+    if (this.pending) return
     // tryEnd completes a known length by itself: ending short of it must never look complete
     if (this.total >= 0) return this.close()
     this.res.cork(() => {
@@ -169,44 +216,57 @@ export class C1 {
   fail(err: Error): void {
     if (this.done) return
     const { method, url } = this.request
-    this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}`)
-    if (this.headSent) return this.close()
+    this.logError(`${method} ${url} -> ${this.backend?.url ?? '-'}: ${describeError(err)}`)
     const status = gatewayStatus(err)
+    this.outcome = status === 504 ? 'timeout' : (err as { code?: unknown }).code === 'UPROXY_HOOK' ? 'internal-error' : 'backend-error'
+    if (this.headSent) return this.close()
     const page = gatewayPage(status)
     this.bytes = Buffer.byteLength(page)
     this.res.cork(() => void this.res.writeStatus(statusLine(status)).writeHeader('content-type', 'text/plain').end(page, this.inFlight.draining))
     this.finish(status)
   }
 
-  /**
-   * C2 failed on `backend` before any byte reached the client and sends the request to `next`:
-   * one stderr line now, and the failed attempt named in the access line.
-   */
-  retrying(next: Backend, err: Error): void {
-    const { method, url } = this.request
-    this.logs.error(`${method} ${url} -> ${this.backend.url}: ${describeError(err)}; retrying on ${next.url}`)
-    this.attempts += `${this.attempts ? ',' : ' after'} ${this.backend.url} ${errorCode(err) || 'failed'}`
-    const now = performance.now()
-    this.upstreams.push({ origin: this.backend.origin, ms: now - this.attemptStartedAt })
-    this.attemptStartedAt = now
-    this.backend = next
+  /** A hook threw while C2 was running: answer or cut C1 as for a C2 failure, and stop C2. */
+  private failPhase(err: Error): void {
+    this.fail(err)
+    this.c2?.abort()
   }
 
   /**
-   * Refuses a request that must never reach a backend, answering on the next turn: uWS
-   * drops the connection instead of serving a pipelined request while this one is pending,
-   * so bytes smuggled behind a bad head are never parsed as a request.
+   * C2 failed on `backend` before any byte reached the client and sends the request to `next`
+   * (whose C2 calls `attempting`): one stderr line now, and the failed attempt in the end phase.
    */
-  refuse(refusal: Refusal): void {
-    this.logs.error(`${this.request.method} ${this.request.url}: refused, ${refusal.reason}`)
-    this.refused = true
-    setImmediate(this.guard(() => {
-      if (this.done) return
-      const line = statusLine(refusal.status)
-      this.bytes = line.length + 1
-      this.res.cork(() => void this.res.writeStatus(line).end(`${line}\n`, true))
-      this.finish(refusal.status)
-    }))
+  retrying(next: Backend, err: Error): void {
+    const { method, url } = this.request
+    const failed = this.backend as Backend
+    this.logError(`${method} ${url} -> ${failed.url}: ${describeError(err)}; retrying on ${next.url}`)
+    this.retried.push({ backend: failed, code: errorCode(err) || 'failed', ms: performance.now() - this.attemptStartedAt })
+  }
+
+  /**
+   * Answers in the request phase, without a backend: a refused request, or a hook's answer. One
+   * that closes the connection is written on the next turn: uWS drops the connection instead of
+   * serving a pipelined request while this one is pending, so bytes smuggled behind a bad head
+   * are never parsed as a request.
+   */
+  answer(answer: Answer): void {
+    if (answer.reason) this.logError(`${this.request.method} ${this.request.url}: refused, ${answer.reason}`)
+    this.outcome = 'refused'
+    if (!answer.close) return this.writeAnswer(answer)
+    setImmediate(this.guard(() => this.writeAnswer(answer)))
+  }
+
+  private writeAnswer({ status, headers, body, close }: Answer): void {
+    if (this.done) return
+    const line = statusLine(status)
+    const text = body ?? `${line}\n`
+    this.bytes = Buffer.byteLength(text)
+    this.res.cork(() => {
+      this.res.writeStatus(line)
+      for (const name in headers) this.res.writeHeader(name, headers[name] as string)
+      this.res.end(text, close === true || this.inFlight.draining)
+    })
+    this.finish(status)
   }
 
   /**
@@ -214,6 +274,7 @@ export class C1 {
    * exchange as 101 and never touch `res` again; the tunnel owns the connection from now on.
    */
   upgraded(): void {
+    this.outcome = 'upgraded'
     if (!this.done) this.finish(101)
   }
 
@@ -231,8 +292,9 @@ export class C1 {
 
   private crashed(err: unknown): void {
     const { method, url } = this.request
-    this.logs.error(`${method} ${url}: internal error, ${describeThrown(err)}`)
+    this.logError(`${method} ${url}: internal error, ${describeThrown(err)}`)
     if (this.done) return
+    this.outcome = 'internal-error'
     const sent = this.headSent
     this.finish(sent ? this.status || CLIENT_CLOSED : 500)
     this.c2?.abort()
@@ -255,8 +317,8 @@ export class C1 {
   private writeHeldHead(): void {
     const res = this.res
     const status = this.status
-    // undici decodes the reason phrase as UTF-8, which is how uWS writes a string back
-    res.writeStatus(statusLine(status, this.message))
+    // the reason phrase is a byte string, as C2 parsed it: written as those bytes
+    res.writeStatus(toUwsBytes(statusLine(status, this.message)))
     if (this.closeAfter) res.writeHeader('connection', 'close')
     forEachC1Header(this.heldHeaders as IncomingHttpHeaders, (name, value) => void res.writeHeader(name, toUwsBytes(value)))
     this.heldHeaders = undefined
@@ -321,6 +383,7 @@ export class C1 {
 
   private onClientGone(): void {
     if (this.done) return
+    this.outcome = 'client-gone'
     this.finish(CLIENT_CLOSED)
     this.c2?.abort()
   }
@@ -328,15 +391,15 @@ export class C1 {
   private finish(status: number): void {
     this.done = true
     this.inFlight.delete(this)
-    const { access } = this.logs
-    if (access) {
-      const { method, url, query, startedAt, clientAddress, headers } = this.request
-      const upstreams = this.refused ? [] : [...this.upstreams, { origin: this.backend.origin, ms: performance.now() - this.attemptStartedAt }]
-      access({
-        method, target: query ? `${url}?${query}` : url, status, bytes: this.bytes, startedAt, clientAddress, headers, upstreams,
-        backend: this.backend.url + this.attempts,
-      })
-    }
+    const now = performance.now()
+    this.phases.end(this, {
+      outcome: this.outcome,
+      status,
+      bytes: this.bytes,
+      ms: now - this.request.startedAt,
+      backendMs: this.backend ? now - this.attemptStartedAt : 0,
+      retried: this.retried,
+    }, this.logError)
   }
 }
 

@@ -1,6 +1,6 @@
 // C1 request checks that uWS's lenient parser leaves to us: framing, head size, Host, bytes, tunnels.
 import { isIPv6 } from 'node:net'
-import type { C1Request } from './c1.js'
+import type { C1Request, Hooks } from '../exchange/hooks.js'
 
 /** A request head over this many bytes is refused with 431, as nginx's large_client_header_buffers do. */
 export const MAX_HEAD_BYTES = 64 * 1024
@@ -83,4 +83,12 @@ function isHostPort(value: string): boolean {
   if (!match) return false
   if (match[1] !== undefined ? !isIPv6(match[1]) : value.includes('%') && LONE_PERCENT.test(value)) return false
   return match[2] === undefined || Number(match[2]) <= 65535
+}
+
+/** The built-in request phase: a request that fails the checks is answered here and its connection closed. */
+export const requestChecks: Hooks = {
+  c1Request({ request }) {
+    const refusal = refuseRequest(request)
+    return refusal && { status: refusal.status, close: true, reason: refusal.reason }
+  },
 }

@@ -63,8 +63,8 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
     this.parser.start(method === 'HEAD')
     this.ended = false
     const { head, chunked } = formatRequestHead(method, path, headers, body !== null, this.settings.host)
-    // header strings are C1's bytes decoded as UTF-8 (uWS): encoding them back gives those bytes
-    this.socket.write(head)
+    // the head is a byte string (one char a byte, as C1 keeps the client's bytes): Latin-1 writes those bytes
+    this.socket.write(head, 'latin1')
     this.headTimer = setTimeout(() => this.onHeadTimeout(), this.settings.headMs)
     this.bodySent = body === null
     if (body) this.streamBody(body, chunked)

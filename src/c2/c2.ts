@@ -7,8 +7,7 @@ import type { C2Controller, C2Handler, C2Request } from './exchange-handler.js'
 import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
 import { describeError } from './gateway-errors.js'
 import type { Target } from '../routing/live-targets.js'
-import { c2RequestHeaders } from '../exchange/request-headers.js'
-import { backendPath } from '../routing/route-table.js'
+import { c2RequestHead } from '../exchange/c2-request.js'
 
 class ClientGone extends Error {
   readonly code = 'UPROXY_CLIENT_GONE'
@@ -21,9 +20,11 @@ class ClientGone extends Error {
  * connection to the same one when a pooled connection broke), when that is safe: no request
  * body, and an idempotent method or a connection never made.
  */
-export function openC2(c1: C1, target: Target, proto: string, member: Member, body: Readable | null): void {
+export function openC2(c1: C1, target: Target, member: Member, body: Readable | null): void {
+  // the backend-request phase runs in the constructor, and may throw before anything is counted
+  const c2 = new C2(c1, target, member, body, 0, undefined)
   target.owner.opened()
-  dispatchC2(new C2(c1, target, proto, member, body, 0, undefined))
+  dispatchC2(c2)
 }
 
 function dispatchC2(c2: C2): void {
@@ -40,26 +41,15 @@ class C2 implements C2Handler, C1Peer {
   constructor(
     readonly c1: C1,
     readonly target: Target,
-    private readonly proto: string,
     readonly member: Member,
     body: Readable | null,
     private readonly attempt: number,
     /** the members tried before this attempt; undefined on the first */
     private readonly tried: Member[] | undefined,
   ) {
-    const { method, c2Path, c2Query, headers, clientAddress } = c1.request
-    const backend = member.backend
-    this.request = {
-      method,
-      // openExchange refused a request without a c2Path
-      path: backendPath(backend, c2Path as string, c2Query, target.strip),
-      headers: c2RequestHeaders(headers, {
-        clientAddress,
-        proto,
-        host: target.owner.config.preserveHost ? '' : backend.host,
-      }),
-      body,
-    }
+    c1.attempting(member.backend)
+    const { method, path, headers } = c2RequestHead(c1, member.backend, target.strip, c1.phases)
+    this.request = { method, path, headers, body }
   }
 
   onRequestStart(controller: C2Controller): void {
@@ -97,7 +87,14 @@ class C2 implements C2Handler, C1Peer {
     this.ended = true
     this.member.load.inFlight--
     this.c1.retrying(next.backend, err)
-    dispatchC2(new C2(this.c1, this.target, this.proto, next, null, this.attempt + 1, tried))
+    let retry: C2
+    try {
+      retry = new C2(this.c1, this.target, next, null, this.attempt + 1, tried)
+    } catch (hookError) {
+      this.target.owner.closed()
+      return this.c1.fail(hookError as Error)
+    }
+    dispatchC2(retry)
   }
 
   /** C1 went away: destroy the backend exchange at once, so the backend sees its connection close. */

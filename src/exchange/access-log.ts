@@ -2,6 +2,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
 import { formatAccessEntry, type AccessEntry, type AccessLogFormat } from './access-log-format.js'
 import { ConfigError } from '../config/config-error.js'
+import type { Hooks } from './hooks.js'
 
 export type { AccessEntry, AccessLogFormat, Upstream } from './access-log-format.js'
 
@@ -80,5 +81,21 @@ function openLogFile(file: string): number {
     return openSync(file, 'a')
   } catch (err) {
     throw new ConfigError(`accessLog: cannot open "${file}" (${(err as NodeJS.ErrnoException).code ?? 'unwritable'})`)
+  }
+}
+
+/** The built-in end phase that writes the access line: every attempt's backend and time, the bytes sent. */
+export function accessLogHook(access: (entry: AccessEntry) => void): Hooks {
+  return {
+    end(exchange, end) {
+      const { method, url, query, startedAt, clientAddress, headers } = exchange.request
+      const upstreams = end.retried.map((attempt) => ({ origin: attempt.backend.origin, ms: attempt.ms }))
+      if (exchange.backend) upstreams.push({ origin: exchange.backend.origin, ms: end.backendMs })
+      const retried = end.retried.map((attempt) => `${attempt.backend.url} ${attempt.code}`).join(', ')
+      access({
+        method, target: query ? `${url}?${query}` : url, status: end.status, bytes: end.bytes, startedAt, clientAddress,
+        headers, upstreams, backend: (exchange.backend?.url ?? '-') + (retried ? ` after ${retried}` : ''),
+      })
+    },
   }
 }

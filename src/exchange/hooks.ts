@@ -2,22 +2,31 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Backend } from '../config/backend-url.js'
 
-/** One exchange, C1 and C2, as hooks see it. Read-only: a phase changes what it is handed. */
-export interface Exchange {
-  /** increases by one per exchange of this proxy */
-  readonly id: number
+/** What C1 copied out of the uWS HttpRequest (which is only valid inside its handler). */
+export interface C1Request {
   readonly method: string
-  /** the path the client asked for, decoded as text (dot-segments not yet removed) */
+  /** the path as uWS decoded it (UTF-8 text), for log lines */
   readonly url: string
-  /** the query without '?', decoded as text ('' when none) */
+  /** the query as uWS decoded it, '' when none, for log lines */
   readonly query: string
-  /** the request headers, flat [name, value, …]: lowercase names, values as byte strings (one char a byte) */
-  readonly headers: readonly string[]
+  /** the path routes match and C2 forwards, as bytes, dot-segments removed; undefined when it climbs above the root */
+  readonly c2Path: string | undefined
+  /** the query C2 forwards, as bytes, without a fragment */
+  readonly c2Query: string
+  /** flat [name, value, …]: lowercase names, values as the bytes the client sent (byte strings, one char a byte) */
+  readonly headers: string[]
   readonly clientAddress: string
-  /** the scheme C1 was reached by */
-  readonly proto: 'http' | 'https'
   /** performance.now() when C1 copied the request */
   readonly startedAt: number
+}
+
+/** One exchange, C1 and C2, as hooks see it. Read-only: a phase changes what it is handed. */
+export interface Exchange {
+  /** increases by one per exchange of this process */
+  readonly id: number
+  readonly request: C1Request
+  /** the scheme C1 was reached by */
+  readonly proto: 'http' | 'https'
   /** the backend of the current attempt; undefined in the request phase, before any is picked */
   readonly backend: Backend | undefined
 }

@@ -1,4 +1,5 @@
 // C1 → C2 request headers: hop-by-hop out, Host rewritten, X-Forwarded-* added.
+import type { Hooks } from './hooks.js'
 import { connectionNamed, HOP_BY_HOP } from './hop-by-hop.js'
 
 /** What C1 knows about the client that the forwarded headers carry. */
@@ -45,3 +46,19 @@ export function c2RequestHeaders(c1Headers: string[], from: ForwardedFrom): stri
   return out
 }
 
+
+/**
+ * The built-in backend-request phase: the client's headers without hop-by-hop ones, Host
+ * rewritten to the backend's (or kept, with `preserveHost`), X-Forwarded-* set from C1.
+ */
+export function forwardedHeaders(preserveHost: boolean): Hooks {
+  return {
+    c2Request(exchange, head) {
+      head.headers = c2RequestHeaders(head.headers, {
+        clientAddress: exchange.request.clientAddress,
+        proto: exchange.proto,
+        host: preserveHost ? '' : head.backend.host,
+      })
+    },
+  }
+}

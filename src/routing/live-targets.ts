@@ -8,6 +8,7 @@ import type { PolicyName } from '../balancing/policy.js'
 import { toByteString } from '../c1/byte-string.js'
 import type { HostConfig, ProxyConfig } from '../config/config.js'
 import { startHealthProbes, type HealthProbes } from '../balancing/health-probes.js'
+import type { Phases } from '../exchange/phases.js'
 import { findRoute } from './route-table.js'
 import { findVhost, mapVhostTable, type VhostTable } from './vhost-table.js'
 
@@ -43,7 +44,11 @@ export class ProxyTargets {
   /** set by retire(): resolves once the pools are closed */
   private poolsClosed: (() => void) | undefined
 
-  constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void) {
+  /** the phases of this configuration's exchanges: the built-in hooks, then the proxy's */
+  readonly phases: Phases
+
+  constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void, phases: Phases) {
+    this.phases = phases
     this.pools = new BackendPools(config)
     this.main = this.hostTargets(config)
     const { exact, wildcards } = config.vhosts

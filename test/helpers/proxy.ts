@@ -2,10 +2,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { startProxy, type Proxy, type ProxyOptions } from '../../src/index.js'
+import { startProxy, type Proxy, type StartOptions } from '../../src/index.js'
 
 /** startProxy on 127.0.0.1 port 0, quiet unless asked, closed at teardown. */
-export async function startTestProxy(t: Test, options: ProxyOptions): Promise<Proxy> {
+export async function startTestProxy(t: Test, options: StartOptions): Promise<Proxy> {
   const proxy = await startProxy({ listen: { host: '127.0.0.1', port: 0 }, quiet: true, ...options })
   t.teardown(() => proxy.close())
   return proxy

@@ -32,9 +32,14 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * Starts `node --import tsx tutorials/<dir>/main.ts ...args` from the repo root and waits (bounded)
  * for the line ending in `listening on http(s)://HOST:PORT`. The test's teardown kills it.
  */
-export async function startStep(t: Test, dir: string, args: string[] = [],
+export function startStep(t: Test, dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningStep> {
+  return startScript(t, `tutorials/${dir}/main.ts`, args, env)
+}
+
+/** The same for any script of the repository, e.g. 'examples/hooks.ts'. */
+export async function startScript(t: Test, script: string, args: string[] = [],
   env: NodeJS.ProcessEnv = {}): Promise<RunningStep> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `tutorials/${dir}/main.ts`, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,9 +74,9 @@ export async function startStep(t: Test, dir: string, args: string[] = [],
     if (seen !== undefined) return Promise.resolve(seen)
     const line = new Promise<string>((resolve) => waiters.push({ re, resolve }))
     const died = exited.then(([code]) => {
-      throw new Error(`tutorials/${dir} exited (${code}) before printing ${re}; stderr:\n${stderr.join('\n')}`)
+      throw new Error(`${script} exited (${code}) before printing ${re}; stderr:\n${stderr.join('\n')}`)
     })
-    return within(Promise.race([line, died]), ms, `${re} from tutorials/${dir}`)
+    return within(Promise.race([line, died]), ms, `${re} from ${script}`)
   }
   const readyLine = await waitForLine(/listening on https?:\/\/\S+$/, 20_000)
   const url = /(https?:\/\/\S+)$/.exec(readyLine)![1]!

@@ -1,0 +1,96 @@
+// The phases of an exchange: the hooks of each phase in order, run at the point C1 or C2 reaches it.
+import type { Answer, C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, Hooks } from './hooks.js'
+
+/** A hook threw: the exchange ends (502, or a cut connection), and the message names the phase. */
+export class HookError extends Error {
+  readonly code = 'UPROXY_HOOK'
+
+  constructor(phase: keyof Hooks, cause: unknown) {
+    super(`a ${phase} hook threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  }
+}
+
+/**
+ * The hooks of one proxy, sorted by phase once: a phase nobody registered for is an empty list,
+ * and `transformsBody` is false unless some hook reads the body, so C1 never calls into it.
+ */
+export class Phases {
+  private readonly request: Hooks[]
+  private readonly backendRequest: Hooks[]
+  private readonly responseHead: Hooks[]
+  private readonly responseBody: Hooks[]
+  private readonly ended: Hooks[]
+  /** some hook transforms response bodies: C1 hands it every chunk */
+  readonly transformsBody: boolean
+
+  constructor(hooks: readonly Hooks[]) {
+    this.request = hooks.filter((h) => h.c1Request)
+    this.backendRequest = hooks.filter((h) => h.c2Request)
+    this.responseHead = hooks.filter((h) => h.c2ResponseHead)
+    this.responseBody = hooks.filter((h) => h.c2ResponseBody)
+    this.ended = hooks.filter((h) => h.end)
+    this.transformsBody = this.responseBody.length > 0
+  }
+
+  /** request: the first Answer a hook gives, or undefined to go on to a backend. Throws HookError. */
+  c1Request(exchange: Exchange): Answer | undefined {
+    for (const hook of this.request) {
+      let answer
+      try {
+        answer = hook.c1Request!(exchange)
+      } catch (err) {
+        throw new HookError('c1Request', err)
+      }
+      if (answer) return answer
+    }
+    return undefined
+  }
+
+  /** backend request: every hook may change `head`. Throws HookError. */
+  c2Request(exchange: Exchange, head: C2RequestHead): void {
+    for (const hook of this.backendRequest) {
+      try {
+        hook.c2Request!(exchange, head)
+      } catch (err) {
+        throw new HookError('c2Request', err)
+      }
+    }
+  }
+
+  /** response head: every hook may change `head`. Throws HookError. */
+  c2ResponseHead(exchange: Exchange, head: C2ResponseHead): void {
+    for (const hook of this.responseHead) {
+      try {
+        hook.c2ResponseHead!(exchange, head)
+      } catch (err) {
+        throw new HookError('c2ResponseHead', err)
+      }
+    }
+  }
+
+  /** response body: `chunk` through every hook in turn; what the last returns is written. Throws HookError. */
+  c2ResponseBody(exchange: Exchange, chunk: Buffer, last: boolean): Buffer | undefined {
+    let out: Buffer | undefined = chunk
+    for (const hook of this.responseBody) {
+      try {
+        out = hook.c2ResponseBody!(exchange, out ?? EMPTY, last)
+      } catch (err) {
+        throw new HookError('c2ResponseBody', err)
+      }
+    }
+    return out
+  }
+
+  /** end: every hook hears it; one that throws costs one stderr line, not the others' turn. */
+  end(exchange: Exchange, end: ExchangeEnd, logError: (line: string) => void): void {
+    for (const hook of this.ended) {
+      try {
+        hook.end!(exchange, end)
+      } catch (err) {
+        logError(`${exchange.request.method} ${exchange.request.url}: ${new HookError('end', err).message}`)
+      }
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0)

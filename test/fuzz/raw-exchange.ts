@@ -54,9 +54,12 @@ export function sendCase(port: number, c: RequestCase, awaited: (responses: Outc
       finish()
     }
     let timer = setTimeout(onDeadline, c.deadlineMs)
+    let written = false
     socket.on('data', (chunk: Buffer) => {
       if (kept < KEEP_BYTES) chunks.push(chunk)
       kept += chunk.length
+      // an answer before the upload ended: done once the upload is out, not at the long deadline
+      if (c.route === 'early' && written && readResponses(Buffer.concat(chunks)).length > 0) finish()
     })
     socket.on('error', () => {})
     socket.on('close', () => {
@@ -64,7 +67,9 @@ export function sendCase(port: number, c: RequestCase, awaited: (responses: Outc
       finish()
     })
     socket.on('connect', () => void writeParts(socket, c).then(() => {
+      written = true
       if (socket.destroyed) return
+      if (c.route === 'early' && readResponses(Buffer.concat(chunks)).length > 0) return finish()
       if (c.leave === 'destroy') finish()
       else if (c.leave === 'half-close') socket.end()
     }))

@@ -20,6 +20,8 @@ export interface RequestFuzzOptions {
   skip?: string[]
   /** cases in flight at once (default 48) */
   concurrency?: number
+  /** crashes whose culprit is searched for by replay (default 6) */
+  maxBisects?: number
   /** a health request after every this many cases (default 100) */
   healthEvery?: number
   /** progress lines */
@@ -51,8 +53,6 @@ export interface RequestFuzzReport {
 
 /** Cases finished this close to a crash are suspects too: the crash may come a little after the bytes that caused it. */
 const CRASH_WINDOW_MS = 300
-/** The most crashes whose culprit is searched for by replay. */
-const MAX_BISECTS = 6
 
 /** Runs the suite against a fresh origin and proxy child; both are stopped before it returns. */
 export async function runRequestFuzz(opts: RequestFuzzOptions): Promise<RequestFuzzReport> {
@@ -122,11 +122,12 @@ export async function runRequestFuzz(opts: RequestFuzzOptions): Promise<RequestF
     const detail = `the origin's parser said ${e.code} on ${e.bytes}`
     failures.push(found ? blame(generateCase(opts.seed, found[0], opts.only), 'origin-parse-error', detail) : { invariant: 'origin-parse-error', detail })
   }
+  const maxBisects = opts.maxBisects ?? 6
   for (const [n, crash] of crashes.entries()) {
-    const culprits = n < MAX_BISECTS ? await findCulprits(host, opts.seed, opts.only, crash.suspects, namedIn(crash.exit.stderr)) : []
+    const culprits = n < maxBisects ? await findCulprits(host, opts.seed, opts.only, crash.suspects, namedIn(crash.exit.stderr)) : []
     const how = `exit ${crash.exit.code ?? crash.exit.signal}; stderr ends: ${crash.exit.stderr.trim().split('\n').slice(-12).join('\n')}`
     if (culprits.length === 0) {
-      failures.push({ invariant: 'proxy-crash', detail: `${how}\nnot reproduced by replaying alone${n < MAX_BISECTS ? '' : ' (not replayed)'} the suspect cases ${crash.suspects.join(',')}` })
+      failures.push({ invariant: 'proxy-crash', detail: `${how}\nnot reproduced by replaying alone${n < maxBisects ? '' : ' (not replayed)'} the suspect cases ${crash.suspects.join(',')}` })
     }
     for (const index of culprits) failures.push(blame(generateCase(opts.seed, index, opts.only), 'proxy-crash', `${how}\nreplayed alone, this case crashes the proxy`))
   }
@@ -187,13 +188,22 @@ function namedIn(stderr: string): number[] {
 
 /** Tries of a single suspect: a crash that depends on timing may need more than one. */
 const SINGLE_TRIES = 3
+/** A suspect sending this many bytes is replayed alone first. */
+const LARGE_UPLOAD = 1024 * 1024
+
+function caseBytes(c: RequestCase): number {
+  return c.parts.reduce<number>((sum, part) => sum + (typeof part === 'number' ? part : part.length), 0)
+}
 
 /**
  * Finds the cases that crash the proxy on their own: first the cases the proxy's last log
  * lines name, each alone; then the suspects together, halving the groups that crash it.
  */
 async function findCulprits(host: ProxyHost, seed: number, only: string | undefined, suspects: number[], named: number[]): Promise<number[]> {
-  for (const index of named.filter((i) => suspects.includes(i))) {
+  // a crash in body handling needs a body: the suspects that upload most go first
+  const uploads = suspects.map((i) => [i, caseBytes(generateCase(seed, i, only))] as const)
+    .filter(([, bytes]) => bytes >= LARGE_UPLOAD).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([i]) => i)
+  for (const index of [...named.filter((i) => suspects.includes(i)), ...uploads]) {
     for (let i = 0; i < SINGLE_TRIES; i++) if (await crashes(host, seed, only, [index])) return [index]
   }
   return bisect(host, seed, only, suspects)

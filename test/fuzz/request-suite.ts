@@ -172,7 +172,10 @@ async function checkHealth(host: ProxyHost, n: number): Promise<Failure | undefi
     req.on('timeout', () => req.destroy(new Error('no answer within 10 s')))
     req.on('error', (err) => resolve(`error ${err.message}`))
   })
-  if (got === `200 health-${n}` || proxy.isDown()) return undefined
+  if (got === `200 health-${n}`) return undefined
+  // a refused connection may come before the exit event of a crash: give the exit a moment to arrive
+  await Promise.race([proxy.exited, new Promise((resolve) => setTimeout(resolve, 2000))])
+  if (proxy.isDown()) return undefined
   return { invariant: 'proxy-down', detail: `GET /health-${n}: got ${JSON.stringify(got.slice(0, 200))}, want "200 health-${n}"` }
 }
 

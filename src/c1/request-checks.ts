@@ -5,9 +5,12 @@ import type { C1Request, Hooks } from '../exchange/hooks.js'
 /** A request head over this many bytes is refused with 431, as nginx's large_client_header_buffers do. */
 export const MAX_HEAD_BYTES = 64 * 1024
 
+/** The most characters of a Content-Length uWS 20.30 serves: 999,999,999 bytes. */
+const MAX_LENGTH_DIGITS = 9
+
 /** Why a request must be refused before it reaches a backend, or undefined when it is fine. */
 export interface Refusal {
-  status: 400 | 405 | 431
+  status: 400 | 405 | 413 | 431
   reason: string
 }
 
@@ -55,6 +58,9 @@ export function refuseRequest(request: C1Request): Refusal | undefined {
     if (name === 'content-length') {
       contentLengths++
       if (!/^\d+$/.test(value)) return { status: 400, reason: `bad Content-Length "${value}"` }
+      // uWS 20.30 drops the connection right after this handler when a Content-Length has ten
+      // characters or more (uploads of 1 GB and up): refuse it before C2 sends anything on
+      if (value.length > MAX_LENGTH_DIGITS) return { status: 413, reason: `Content-Length ${value} is over uWS's limit (under 1 GB)` }
     } else if (name === 'transfer-encoding') {
       if (value.trim().toLowerCase() !== 'chunked') return { status: 400, reason: `unsupported Transfer-Encoding "${value}"` }
       chunked = true

@@ -1,16 +1,10 @@
 // Active health: GET a path on each backend every interval; 2xx/3xx is up, anything else down.
 import type { Dispatcher } from 'undici'
-import type { BackendHealth } from './backend-health.js'
+import type { Backend } from '../config/backend-url.js'
 import { describeError } from '../c2/gateway-errors.js'
+import type { Member } from './member.js'
 
-/** One backend to probe: its health record and the keep-alive pool that reaches it. */
-export interface ProbeTarget {
-  readonly health: BackendHealth
-  readonly dispatcher: Dispatcher
-  /** the backend's base path, put before the probe path as for any request */
-  readonly basePath: string
-}
-
+/** What to ask each backend, how often, and how long to wait for it. */
 export interface ProbeSettings {
   /** the path asked, e.g. '/healthz' */
   readonly path: string
@@ -25,17 +19,19 @@ export interface HealthProbes {
 }
 
 /**
- * Probes every target at once and then every `intervalMs`, one probe at a time per target.
+ * Probes every member at once and then every `intervalMs`, one probe at a time per member,
+ * over the keep-alive pool `dispatcherOf` gives for its backend; the result goes to its health.
  * The timers are unref'd: probes alone never keep the process alive.
  */
-export function startHealthProbes(targets: readonly ProbeTarget[], settings: ProbeSettings): HealthProbes {
+export function startHealthProbes(members: readonly Member[], dispatcherOf: (backend: Backend) => Dispatcher,
+  settings: ProbeSettings): HealthProbes {
   const stop = new AbortController()
-  const timers = targets.map((target) => {
+  const timers = members.map((member) => {
     let running = false
     const probe = () => {
       if (running || stop.signal.aborted) return
       running = true
-      void probeOnce(target, settings, stop.signal).finally(() => (running = false))
+      void probeOnce(member, dispatcherOf(member.backend), settings, stop.signal).finally(() => (running = false))
     }
     probe()
     return setInterval(probe, settings.intervalMs).unref()
@@ -48,13 +44,14 @@ export function startHealthProbes(targets: readonly ProbeTarget[], settings: Pro
   }
 }
 
-async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, timeoutMs }: ProbeSettings,
+async function probeOnce({ backend, health }: Member, dispatcher: Dispatcher, { path, timeoutMs }: ProbeSettings,
   signal: AbortSignal): Promise<void> {
   const what = `probe ${path}`
   try {
     const { statusCode, body } = await dispatcher.request({
       // the whole probe, connecting included, within timeoutMs (headersTimeout starts after connect)
-      method: 'GET', path: basePath + path, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      // the backend's base path goes before the probe path, as before any request's
+      method: 'GET', path: backend.basePath + path, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
     })
     // read the body whole, so the keep-alive connection serves the next probe

@@ -68,14 +68,14 @@ function appOptions(files: CertificateFiles): AppOptions {
 function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context): void {
   const request = copyRequest(res, req)
   // a refused path is routed as '/' only so that its log line names a backend
-  const target = live.current.find(request.c2Path ?? '/', request.headers)
-  const member = target.group.pick(request.clientAddress)
+  const route = live.current.find(request.c2Path ?? '/', request.headers)
+  const member = route.group.pick(request.clientAddress)
   const c1 = new C1(res, request, member.backend, logs, inFlight)
   try {
     const refusal = refuseRequest(request)
     if (refusal) return c1.refuse(refusal)
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
-    openC2(c1, target, proto ?? 'http', member, body)
+    openC2(c1, route, proto ?? 'http', member, body)
   } catch (err) {
     c1.fail(err as Error)
   }
@@ -87,13 +87,13 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
   const request = copyRequest(res, req)
   const secWebSocketKey = req.getHeader('sec-websocket-key')
   const { config } = live.current
-  const target = live.current.find(request.c2Path ?? '/', request.headers)
-  const backend = target.group.pick(request.clientAddress).backend
+  const route = live.current.find(request.c2Path ?? '/', request.headers)
+  const backend = route.group.pick(request.clientAddress).backend
   const c1 = new C1(res, request, backend, logs, inFlight)
   try {
     const refusal = refuseRequest(request)
     if (refusal) return c1.refuse(refusal)
-    const path = backendPath(backend, request.c2Path as string, request.c2Query, target.strip)
+    const path = backendPath(backend, request.c2Path as string, request.c2Query, route.strip)
     openC2WebSocket(c1, {
       // ws:// for http://, wss:// for https://, with the same TLS rules
       url: backend.origin.replace(/^http/, 'ws') + percentEncodeNonAscii(path),

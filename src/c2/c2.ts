@@ -2,11 +2,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
-import type { Member } from '../balancing/backend-group.js'
+import type { Member } from '../balancing/member.js'
 import type { C1, C1Peer } from '../c1/c1.js'
 import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
 import { describeError } from './gateway-errors.js'
-import type { Target } from '../routing/live-targets.js'
+import type { RouteMatch } from '../routing/live-targets.js'
 import { c2RequestHeaders } from '../exchange/request-headers.js'
 import { backendPath } from '../routing/route-table.js'
 
@@ -15,21 +15,21 @@ class ClientGone extends Error {
 }
 
 /**
- * Opens C2 for `c1` on `member`, one of `target`'s backends; `proto` is the scheme C1 was
+ * Opens C2 for `c1` on `member`, one of `route`'s backends; `proto` is the scheme C1 was
  * reached by (X-Forwarded-Proto). An exchange that fails before any byte reached the client
  * is sent again, up to `retries` times, on another backend of the group (or on a fresh
  * connection to the same one when a pooled connection broke), when that is safe: no request
  * body, and an idempotent method or a connection never made.
  */
-export function openC2(c1: C1, target: Target, proto: string, member: Member, body: Readable | null): void {
-  target.owner.opened()
-  dispatchC2(new C2(c1, target, proto, member, body, 0, undefined))
+export function openC2(c1: C1, route: RouteMatch, proto: string, member: Member, body: Readable | null): void {
+  route.owner.opened()
+  dispatchC2(new C2(c1, route, proto, member, body, 0, undefined))
 }
 
 function dispatchC2(c2: C2): void {
   c2.c1.c2 = c2
   c2.member.load.inFlight++
-  c2.target.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
+  c2.route.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
 }
 
 class C2 implements Dispatcher.DispatchHandler, C1Peer {
@@ -39,7 +39,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
 
   constructor(
     readonly c1: C1,
-    readonly target: Target,
+    readonly route: RouteMatch,
     private readonly proto: string,
     readonly member: Member,
     body: Readable | null,
@@ -52,11 +52,11 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     this.request = {
       method,
       // openExchange refused a request without a c2Path
-      path: backendPath(backend, c2Path as string, c2Query, target.strip),
+      path: backendPath(backend, c2Path as string, c2Query, route.strip),
       headers: c2RequestHeaders(headers, {
         clientAddress,
         proto,
-        host: target.owner.config.preserveHost ? '' : backend.host,
+        host: route.owner.config.preserveHost ? '' : backend.host,
       }),
       body,
     }
@@ -87,7 +87,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     if (err instanceof ClientGone) return this.end()
     if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
     const tried = this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined
-    const next = tried && (this.target.group.pickAgain(this.c1.request.clientAddress, tried) ??
+    const next = tried && (this.route.group.pickAgain(this.c1.request.clientAddress, tried) ??
       (isBrokenConnection(err) ? this.member : undefined))
     if (!next) {
       this.end()
@@ -97,7 +97,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     this.ended = true
     this.member.load.inFlight--
     this.c1.retrying(next.backend, err)
-    dispatchC2(new C2(this.c1, this.target, this.proto, next, null, this.attempt + 1, tried))
+    dispatchC2(new C2(this.c1, this.route, this.proto, next, null, this.attempt + 1, tried))
   }
 
   /** C1 went away: destroy the backend exchange at once, so the backend sees its connection close. */
@@ -113,7 +113,7 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
   /** Retries are left, nothing reached the client, and sending the request again is safe. */
   private mayRetry(err: Error): boolean {
     const { c1, request } = this
-    if (this.attempt >= this.target.owner.config.retries || c1.responseStarted || c1.done) return false
+    if (this.attempt >= this.route.owner.config.retries || c1.responseStarted || c1.done) return false
     return mayRetry(request.method, request.body != null, err)
   }
 
@@ -122,6 +122,6 @@ class C2 implements Dispatcher.DispatchHandler, C1Peer {
     if (this.ended) return
     this.ended = true
     this.member.load.inFlight--
-    this.target.owner.closed()
+    this.route.owner.closed()
   }
 }

@@ -2,7 +2,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { startOrigin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 
 t.test('method, path, query, headers and body reach the backend', async (t) => {
   const origin = await startOrigin(t, (_req, res, seen) => res.end(`got ${seen.body.length}`))
@@ -44,7 +44,7 @@ t.test('X-Forwarded-For is appended, Proto and Host are replaced', async (t) => 
 t.test('hop-by-hop headers and the headers Connection names are removed', async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const reply = await rawRequest(proxy.port, [
+  const reply = await rawExchange(proxy.port, [
     'GET /hop HTTP/1.1', 'Host: x', 'Connection: keep-alive, X-Secret', 'X-Secret: private', 'Keep-Alive: timeout=5',
     'Proxy-Connection: keep-alive', 'TE: trailers', 'Trailer: X-T', 'Proxy-Authorization: Basic Zm9vOmJhcg==',
     'Upgrade: h2c', 'X-Kept: yes', '', ''].join('\r\n'), 1000)

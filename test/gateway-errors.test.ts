@@ -4,7 +4,8 @@ import net from 'node:net'
 import t from 'tap'
 import { request } from 'undici'
 import { makeCerts } from './helpers/certs.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
 
 /** A port that was just free: listen on port 0, note it, close. */

@@ -2,7 +2,8 @@
 import net from 'node:net'
 import t from 'tap'
 import { request } from 'undici'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
 
 /** Resolves with the error code of a connection attempt, or 'connected'. */

@@ -4,7 +4,8 @@ import { Pool } from 'undici'
 import { BackendHealth } from '../src/balancing/backend-health.js'
 import { startHealthProbes } from '../src/balancing/health-probes.js'
 import { parseBackend } from '../src/config/backend-url.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 
 async function probed(t: Test, answer: { status: number }) {
   const origin = await startOrigin(t, (req, res) => {

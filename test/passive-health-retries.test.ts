@@ -1,7 +1,7 @@
 // Passive health and retries over real sockets: a killed backend costs no client an error, POSTs are never replayed, the backend comes back after fail-timeout.
 import t from 'tap'
 import { startNamedOrigins, whoServes } from './helpers/named-origins.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
 /** `n` GETs one after another: the names that served them, '(502)' for a failure. */

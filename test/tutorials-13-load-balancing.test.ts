@@ -3,7 +3,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
 
 /** An origin answering its name, that can be stopped and started again on its port. */
 async function named(t: Test, name: string) {

@@ -51,7 +51,7 @@ t.test('a backend that does not answer is down; close() stops probing', async (t
   probes.close()
   const count = lines.length
   health.recordProbe(true, 'by hand')
-  // a claim that nothing happens needs a span of time: four probe intervals
+  // a pause on purpose, not a wait: a claim that nothing happens needs a span of time (four probe intervals)
   await new Promise((resolve) => setTimeout(resolve, 200))
   t.equal(lines.length, count + 1, 'no probe ran after close')
 })

@@ -1,10 +1,9 @@
 // Ambiguous framing, oversized heads and requests uWS cannot parse never reach a backend, and the proxy keeps serving.
-import net from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startOrigin, type Origin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawExchange } from './helpers/raw-socket.js'
+import { openRaw, rawExchange } from './helpers/raw-socket.js'
 
 const HOST = 'Host: x\r\n'
 
@@ -91,7 +90,7 @@ t.test('a head over 4 KiB that is still incomplete after one read: uWS closes th
   t.equal(over.text, '', 'want no response bytes at all')
   t.ok(over.closed, 'want the connection closed')
   t.ok(performance.now() - started < 2000, 'want the close at once, not at the idle timeout')
-  const under = await sendInParts(proxy.port, [`GET /parts HTTP/1.1\r\n${HOST}X-Small: ${'a'.repeat(3000)}`, '\r\nConnection: close\r\n\r\n'])
+  const under = await sendInParts(t, proxy.port, [`GET /parts HTTP/1.1\r\n${HOST}X-Small: ${'a'.repeat(3000)}`, '\r\nConnection: close\r\n\r\n'])
   t.match(under, /^HTTP\/1\.1 200 OK\r\n/, 'a 3 KiB head in two parts: want 200')
   t.equal(origin.seen.shift()?.url, '/parts', 'the head sent in two parts reached the origin')
   await stillServes(t, proxy.url, origin)
@@ -146,24 +145,15 @@ function headerLines(path: string, lines: number): string {
 }
 
 /** Writes `parts` 100 ms apart, so that the proxy reads them separately; resolves with the reply once the proxy closes. */
-function sendInParts(port: number, parts: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let text = ''
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(new Error(`want the proxy to answer and close within 3 s, got ${JSON.stringify(text)}`))
-    }, 3000)
-    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk))
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text)
-    })
-    socket.on('error', () => undefined)
-    const next = (i: number) => {
-      if (i === parts.length) return
-      socket.write(parts[i] as string, () => setTimeout(() => next(i + 1), 100))
-    }
-    next(0)
+async function sendInParts(t: Test, port: number, parts: string[]): Promise<string> {
+  const raw = await openRaw(t, port)
+  for (const [i, part] of parts.entries()) {
+    // a pause on purpose, not a wait: it paces the client so that each part is a read of its own
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+    raw.socket.write(part)
+  }
+  await raw.waitForClose(3000).catch(() => {
+    throw new Error(`want the proxy to answer and close within 3 s, got ${JSON.stringify(raw.received().toString('latin1'))}`)
   })
+  return raw.received().toString('latin1')
 }

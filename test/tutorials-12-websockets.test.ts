@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
 import { startStep } from './helpers/tutorial-step.ts'
-import { within } from './helpers/wait.ts'
+import { waitFor, within } from './helpers/wait.ts'
 import { send } from './helpers/http-client.ts'
 import { openRaw } from './helpers/raw-socket.ts'
 
@@ -97,9 +97,14 @@ t.test('a backend that cannot be reached gives 502 with the error code', async (
 t.test('a slow client pauses the backend (backpressure), and no message is lost', async (t) => {
   const COUNT = 400
   let sent = 0
+  /** pumps in a row that found the backend's socket full: backpressure has reached the backend */
+  let blockedPumps = 0
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   server.on('connection', (s) => s.once('message', function pump() {
+    const before = sent
     while (sent < COUNT && s.bufferedAmount < 256 * 1024) s.send(Buffer.alloc(64 * 1024, sent++ % 256))
+    blockedPumps = sent === before ? blockedPumps + 1 : 0
+    // the backend paces itself, writing again every 5 ms while its socket takes more
     if (sent < COUNT) setTimeout(pump, 5)
   }))
   await once(server, 'listening')
@@ -114,15 +119,10 @@ t.test('a slow client pauses the backend (backpressure), and no message is lost'
   ws.on('message', () => received++)
   ws.pause()
   ws.send('go')
-  let last = -1
-  for (let i = 0; i < 100 && sent !== last; i++) {
-    last = sent
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  // twenty pumps in a row (100 ms) found the backend's socket full: the proxy stopped reading it
+  await waitFor(() => blockedPumps >= 20 || sent === COUNT, 'the backend to stall (its socket full, pump after pump)', 20_000)
   t.ok(sent < COUNT, `the backend stalled at ${sent} of ${COUNT} messages of 64 KiB while the client read nothing`)
   ws.resume()
-  await within(new Promise<void>((resolve) => {
-    const check = setInterval(() => received === COUNT && (clearInterval(check), resolve()), 20)
-  }), 20_000, `all ${COUNT} messages`)
+  await waitFor(() => received === COUNT, `all ${COUNT} messages`, 20_000)
   t.equal(received, COUNT, 'every message arrived once the client read again')
 })

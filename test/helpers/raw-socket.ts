@@ -2,6 +2,7 @@
 import net from 'node:net'
 import type { Test } from 'tap'
 
+/** An open raw connection and everything it has received. */
 export interface RawSocket {
   socket: net.Socket
   /** every byte received so far */

@@ -1,7 +1,8 @@
 // One access-log line per exchange on stdout in the default short format (method, path, status, bytes, duration, backend); --quiet prints none.
 import t, { type Test } from 'tap'
 import { request } from 'undici'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, type CliRun } from './helpers/proxy.js'
 
 /** Four exchanges: 200 with a query, 201 on POST, 404, and 502 from a route to a closed port. */

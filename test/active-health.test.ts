@@ -1,7 +1,7 @@
 // Active health over real sockets: a backend whose probe fails leaves the rotation, one stderr line per change, and returns on the next passing probe.
 import t from 'tap'
 import { startNamedOrigins, whoServes } from './helpers/named-origins.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
 
 async function sequence(url: string, n: number): Promise<string> {

@@ -1,7 +1,8 @@
 // backend-group: the policy over the up backends; all down → the least recently failed; retries go elsewhere.
 import t from 'tap'
-import { BackendGroup, type Member } from '../src/balancing/backend-group.js'
+import { BackendGroup } from '../src/balancing/backend-group.js'
 import { BackendHealth } from '../src/balancing/backend-health.js'
+import type { Member } from '../src/balancing/member.js'
 import { parseBackend } from '../src/config/backend-url.js'
 
 function members(n: number) {
@@ -9,14 +10,14 @@ function members(n: number) {
   const list: Member[] = Array.from({ length: n }, (_, i) => {
     const backend = parseBackend(`http://127.0.0.1:${8001 + i}`, 'test')
     return {
-      backend, key: backend.url, weight: 1, load: { inFlight: 0 },
+      backend, load: { inFlight: 0 },
       health: new BackendHealth(backend.url, { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000 }, () => {}, () => clock.now),
     }
   })
   return { list, clock }
 }
 
-const port = (m: Member | undefined) => m ? Number(m.backend.url.split(':')[2]) - 8000 : 0
+const port = (u: Member | undefined) => u ? Number(u.backend.url.split(':')[2]) - 8000 : 0
 
 t.test('a group of one is never balanced: `only` is its member, whatever its health', async (t) => {
   const { list } = members(1)

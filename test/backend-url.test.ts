@@ -24,6 +24,7 @@ t.test('a backend URL gives its pool origin, its Host header without the default
     t.same({ url, origin, host, basePath }, want, `${text}: want ${JSON.stringify(want)}`)
   }
   t.ok(Object.isFrozen(parseBackend('http://h', 'backend')), 'a parsed backend is frozen')
+  t.equal(parseBackend('http://h', 'backend').weight, 1, 'alone, a backend has weight 1')
 })
 
 const refused: Array<[text: string, message: RegExp]> = [

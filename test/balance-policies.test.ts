@@ -1,16 +1,24 @@
 // balance policies: round-robin's exact and smooth weighted cycles, least-connections, ip-hash stickiness, two random choices.
 import t from 'tap'
-import { createPolicy, parsePolicyName, POLICY_NAMES, type Peer, type PolicyName } from '../src/balancing/policy.js'
+import { BackendHealth } from '../src/balancing/backend-health.js'
+import { createPolicy, parsePolicyName, POLICY_NAMES, type PolicyName } from '../src/balancing/policy.js'
+import type { Member } from '../src/balancing/member.js'
+import { parseBackend } from '../src/config/backend-url.js'
 import { seededRandom } from './helpers/seeded-random.js'
 
-const peers = (...weights: number[]): Array<Peer & { load: { inFlight: number } }> =>
-  weights.map((weight, i) => ({ key: `http://127.0.0.1:${8001 + i}`, weight, load: { inFlight: 0 } }))
+const HEALTH = { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000 }
+
+/** One member per weight, on ports 8001, 8002, …; policies see only their backend and load. */
+const members = (...weights: number[]): Member[] => weights.map((weight, i) => {
+  const backend = { ...parseBackend(`http://127.0.0.1:${8001 + i}`, 'test'), weight }
+  return { backend, load: { inFlight: 0 }, health: new BackendHealth(backend.url, HEALTH, () => {}) }
+})
 
 const all = () => true
 const names = 'abcdefgh'
 
-/** `n` picks as a string of peer letters, '-' for none. */
-function picks(name: PolicyName, ps: Peer[], n: number, eligible: (i: number) => boolean = all, client = '127.0.0.1',
+/** `n` picks as a string of member letters, '-' for none. */
+function picks(name: PolicyName, ps: Member[], n: number, eligible: (i: number) => boolean = all, client = '127.0.0.1',
   random?: () => number): string {
   const policy = createPolicy(name, ps, random)
   let out = ''
@@ -31,25 +39,25 @@ t.test('round-robin: an exact cycle for equal weights, smooth spreading for uneq
     [[5, 1, 1], 7, 'aabacaa'],
     [[1, 2, 3], 6, 'cbacbc'],
   ]
-  for (const [weights, n, want] of cases) t.equal(picks('round-robin', peers(...weights), n), want, `weights ${weights}: want ${want}`)
-  t.equal(picks('round-robin', peers(1, 1, 1), 6, (i) => i !== 1), 'acacac', 'a peer that is not eligible sits out')
-  t.equal(picks('round-robin', peers(1, 1), 2, () => false), '--', 'none eligible: -1')
+  for (const [weights, n, want] of cases) t.equal(picks('round-robin', members(...weights), n), want, `weights ${weights}: want ${want}`)
+  t.equal(picks('round-robin', members(1, 1, 1), 6, (i) => i !== 1), 'acacac', 'a member that is not eligible sits out')
+  t.equal(picks('round-robin', members(1, 1), 2, () => false), '--', 'none eligible: -1')
 })
 
 t.test('round-robin: weights in proportion over a long run', async (t) => {
-  const got = picks('round-robin', peers(3, 2, 1), 600)
+  const got = picks('round-robin', members(3, 2, 1), 600)
   const count = (c: string) => got.split(c).length - 1
   t.same([count('a'), count('b'), count('c')], [300, 200, 100], 'exactly 3:2:1 over whole cycles')
 })
 
 t.test('least-connections: fewest in flight per unit of weight; ties go round', async (t) => {
-  const ps = peers(1, 1, 1)
+  const ps = members(1, 1, 1)
   t.equal(picks('least-connections', ps, 6), 'abcabc', 'all idle: taken in turn')
   ps[0]!.load.inFlight = 2
   ps[1]!.load.inFlight = 1
   ps[2]!.load.inFlight = 3
   t.equal(picks('least-connections', ps, 3), 'bbb', 'the least loaded, while loads stay')
-  const weighted = peers(4, 1)
+  const weighted = members(4, 1)
   weighted[0]!.load.inFlight = 3
   weighted[1]!.load.inFlight = 1
   t.equal(picks('least-connections', weighted, 1), 'a', '3/4 < 1/1: weight counts')
@@ -58,7 +66,7 @@ t.test('least-connections: fewest in flight per unit of weight; ties go round', 
 })
 
 t.test('ip-hash: one client, one backend; spread over clients; only the lost backend\'s clients move', async (t) => {
-  const ps = peers(1, 1, 1)
+  const ps = members(1, 1, 1)
   const clients = Array.from({ length: 300 }, (_, i) => `10.0.${i >> 8}.${i & 255}`)
   const home = new Map(clients.map((c) => [c, picks('ip-hash', ps, 5, all, c)]))
   for (const [client, got] of home) {
@@ -73,14 +81,14 @@ t.test('ip-hash: one client, one backend; spread over clients; only the lost bac
     else if (now !== got[0]) moved++
   }
   t.equal(moved, 0, 'clients of the backends still up stay where they were')
-  const weighted = peers(3, 1)
+  const weighted = members(3, 1)
   const onA = clients.filter((c) => picks('ip-hash', weighted, 1, all, c) === 'a').length
   t.ok(onA > 190 && onA < 260, `weight 3:1 gives about 225 of 300 clients to a, got ${onA}`)
   t.equal(picks('ip-hash', ps, 1, () => false), '-', 'none eligible: -1')
 })
 
 t.test('two-random-choices: the less loaded of two distinct random draws', async (t) => {
-  const ps = peers(1, 1, 1)
+  const ps = members(1, 1, 1)
   ps[0]!.load.inFlight = 5
   ps[1]!.load.inFlight = 1
   ps[2]!.load.inFlight = 3
@@ -100,7 +108,7 @@ t.test('two-random-choices: the less loaded of two distinct random draws', async
   let twoChoices = 0
   let oneChoice = 0
   for (let seed = 1; seed <= 100; seed++) {
-    const balanced = peers(1, 1, 1, 1)
+    const balanced = members(1, 1, 1, 1)
     const policy = createPolicy('two-random-choices', balanced, seededRandom(seed))
     for (let k = 0; k < 400; k++) balanced[policy.pick(all, '')]!.load.inFlight++
     const loads = balanced.map((p) => p.load.inFlight)

@@ -5,7 +5,8 @@ import t, { type Test } from 'tap'
 import { ConnectionPool, type PoolOptions } from '../src/c2/connection-pool.js'
 import type { C2Controller, C2Request } from '../src/c2/exchange-handler.js'
 import { makeCerts } from './helpers/certs.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 
 interface Result {
   status?: number

@@ -3,7 +3,8 @@ import net from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { gatewayPage } from '../src/c2/gateway-errors.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
 /** A raw backend that answers every request head with `bytes` and closes. */

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import t from 'tap'
 import { request } from 'undici'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startTestProxy } from './helpers/proxy.js'
 import { openRaw } from './helpers/raw-socket.js'
 

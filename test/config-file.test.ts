@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { readConfigFile } from '../src/cli/config-file.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { runCli, startCliProxy, type CliRun } from './helpers/proxy.js'
 
 /** Writes `text` to a file in a folder removed at teardown; returns its path. */

@@ -92,7 +92,7 @@ t.test('a bad option throws one ConfigError whose one-line message names it', as
 
 t.test('load balancing: defaults, weights, and balance/rewrite inherited by routes and virtual hosts unless set', async (t) => {
   const config = toConfig({})
-  t.same(config.backends.map((b) => [b.backend.url, b.weight]), [['http://info.cern.ch', 1]], 'one backend, weight 1')
+  t.same(config.backends.map((b) => [b.url, b.weight]), [['http://info.cern.ch', 1]], 'one backend, weight 1')
   t.equal(config.balance, 'round-robin')
   t.same({ ...config.health }, { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000, path: undefined, intervalMs: 5000 },
     'nginx\'s max_fails=1 fail_timeout=10s; probes off, every 5 s when on')
@@ -106,11 +106,11 @@ t.test('load balancing: defaults, weights, and balance/rewrite inherited by rout
     vhosts: { 'Shop.test': 'http://e,http://f', '*.shop.test': { backend: 'http://g', balance: 'two-random-choices', routes: [{ prefix: '/api', backend: 'http://h' }] } },
     maxFails: 3, failWindow: 30, failTimeout: 0.5, healthPath: '/healthz', healthInterval: 2, retries: 0,
   })
-  t.same(lb.backends.map((b) => [b.backend.url, b.weight]), [['http://a:1', 3], ['http://b:2', 1]])
+  t.same(lb.backends.map((b) => [b.url, b.weight]), [['http://a:1', 3], ['http://b:2', 1]])
   t.equal(lb.backend.url, 'http://a:1', 'backend is the first of backends')
   t.same(lb.routes.map((r) => [r.prefix, r.balance, r.rewrite]), [['/x', 'least-connections', true], ['/y', 'ip-hash', false]])
   const shop = lb.vhosts.exact.get('shop.test')
-  t.same(shop?.backends.map((b) => b.backend.url), ['http://e', 'http://f'], 'a vhost given as a list, its name lowercased')
+  t.same(shop?.backends.map((b) => b.url), ['http://e', 'http://f'], 'a vhost given as a list, its name lowercased')
   t.equal(shop?.balance, 'least-connections', 'the top-level balance')
   const [suffix, wild] = lb.vhosts.wildcards[0] ?? []
   t.equal(suffix, '.shop.test')

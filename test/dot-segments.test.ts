@@ -2,14 +2,14 @@
 import t, { type Test } from 'tap'
 import { startOrigin, type Origin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 
 /** An origin that answers with its name. */
 const named = (t: Test, name: string) => startOrigin(t, (_req, res) => res.end(name))
 
 /** Sends `target` raw (so no client normalises it) and returns 'STATUS name-that-answered'. */
 async function send(port: number, target: string): Promise<string> {
-  const reply = await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 3000)
+  const reply = await rawExchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 3000)
   const status = /^HTTP\/1\.1 (\d{3})/.exec(reply.text)?.[1] ?? 'no answer'
   return `${status} ${reply.text.slice(reply.text.indexOf('\r\n\r\n') + 4)}`
 }

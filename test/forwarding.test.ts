@@ -2,7 +2,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { startOrigin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { openRaw, rawExchange } from './helpers/raw-socket.js'
 
 t.test('method, path, query, headers and body reach the backend', async (t) => {
   const origin = await startOrigin(t, (_req, res, seen) => res.end(`got ${seen.body.length}`))
@@ -44,7 +44,7 @@ t.test('X-Forwarded-For is appended, Proto and Host are replaced', async (t) => 
 t.test('hop-by-hop headers and the headers Connection names are removed', async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const reply = await rawRequest(proxy.port, [
+  const reply = await rawExchange(proxy.port, [
     'GET /hop HTTP/1.1', 'Host: x', 'Connection: keep-alive, X-Secret', 'X-Secret: private', 'Keep-Alive: timeout=5',
     'Proxy-Connection: keep-alive', 'TE: trailers', 'Trailer: X-T', 'Proxy-Authorization: Basic Zm9vOmJhcg==',
     'Upgrade: h2c', 'X-Kept: yes', '', ''].join('\r\n'), 1000)
@@ -60,23 +60,10 @@ t.test('hop-by-hop headers and the headers Connection names are removed', async 
 t.test('Expect: 100-continue is answered by C1 and not forwarded', async (t) => {
   const origin = await startOrigin(t, (_req, res, seen) => res.end(`got ${seen.body.toString()}`))
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const net = await import('node:net')
-  const socket = net.connect(proxy.port, '127.0.0.1')
-  t.teardown(() => socket.destroy())
-  let text = ''
-  socket.setEncoding('latin1').on('data', (s: string) => (text += s))
-  socket.write('POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n')
-  await waitForText(() => text, /100 Continue/)
-  socket.write('hello')
-  await waitForText(() => text, /got hello/)
+  const raw = await openRaw(t, proxy.port, 'POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n')
+  await raw.waitForText(/100 Continue/)
+  raw.socket.write('hello')
+  const text = await raw.waitForText(/got hello/)
   t.match(text, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/)
   t.equal(origin.seen[0]!.headers.expect, undefined, 'Expect was not forwarded')
 })
-
-async function waitForText(get: () => string, pattern: RegExp): Promise<void> {
-  const until = Date.now() + 3000
-  while (!pattern.test(get())) {
-    if (Date.now() > until) throw new Error(`want ${pattern}, got ${JSON.stringify(get())}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}

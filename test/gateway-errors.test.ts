@@ -4,7 +4,8 @@ import net from 'node:net'
 import t from 'tap'
 import { request } from 'undici'
 import { makeCerts } from './helpers/certs.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor, within } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
 
 /** A port that was just free: listen on port 0, note it, close. */
@@ -18,12 +19,9 @@ async function closedPort(): Promise<number> {
 
 /** Why the DNS case cannot run here, or undefined when a lookup of a .invalid name fails fast. */
 async function dnsSkipReason(): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const outcome = await Promise.race([
+  const outcome = await within(
     lookup('nonexistent.invalid').then(() => 'resolved', (err: NodeJS.ErrnoException) => err.code ?? 'failed'),
-    new Promise<string>((resolve) => (timer = setTimeout(() => resolve('hung'), 3000))),
-  ])
-  clearTimeout(timer)
+    3000, 'a lookup of nonexistent.invalid').catch(() => 'hung')
   if (outcome === 'hung') return 'DNS lookups hang on this machine (no answer for nonexistent.invalid within 3 s)'
   if (outcome === 'resolved') return 'this resolver answers for nonexistent.invalid (a wildcard DNS), so it cannot fail'
   return undefined

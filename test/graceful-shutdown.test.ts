@@ -2,8 +2,10 @@
 import net from 'node:net'
 import t from 'tap'
 import { request } from 'undici'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
+import { openRaw } from './helpers/raw-socket.js'
 
 /** Resolves with the error code of a connection attempt, or 'connected'. */
 function connectResult(port: number): Promise<string> {
@@ -73,20 +75,13 @@ t.test('an idle keep-alive connection is closed at once on SIGTERM, while an exc
   })
   const run = await startCliProxy(t, [origin.url, '--quiet', '--grace', '10'])
   const port = Number(new URL(run.url).port)
-  const idle = net.connect(port, '127.0.0.1')
-  t.teardown(() => idle.destroy())
-  let idleText = ''
-  let idleClosed = false
-  idle.setEncoding('latin1').on('data', (s: string) => (idleText += s))
-  idle.on('close', () => (idleClosed = true))
-  idle.on('error', () => undefined)
-  idle.write('GET /quick HTTP/1.1\r\nHost: x\r\n\r\n')
-  await waitFor(() => idleText.endsWith('quick'), 'the quick response on the keep-alive connection')
+  const idle = await openRaw(t, port, 'GET /quick HTTP/1.1\r\nHost: x\r\n\r\n')
+  await idle.waitForText(/quick$/, 5000)
   const slow = await request(`${run.url}/slow`)
   const body = slow.body.text().catch((err: Error & { code?: string }) => `broken: ${err.code ?? err.message}`)
   run.child.kill('SIGTERM')
   await waitFor(() => run.stderr().includes('uproxy: shutting down'), 'the shutdown line on stderr')
-  const closedInTime = await waitFor(() => idleClosed, 'the idle connection to close', 1000).then(() => true, () => false)
+  const closedInTime = await idle.waitForClose(1000).then(() => true, () => false)
   t.ok(closedInTime, 'want the idle keep-alive connection closed within 1 s of the signal, while /slow is in flight')
   release()
   t.equal(await body, 'slow...done', 'the in-flight exchange still finishes')

@@ -3,7 +3,9 @@ import t, { type Test } from 'tap'
 import { Pool } from 'undici'
 import { BackendHealth } from '../src/balancing/backend-health.js'
 import { startHealthProbes } from '../src/balancing/health-probes.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { parseBackend } from '../src/config/backend-url.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 
 async function probed(t: Test, answer: { status: number }) {
   const origin = await startOrigin(t, (req, res) => {
@@ -14,7 +16,8 @@ async function probed(t: Test, answer: { status: number }) {
   t.teardown(() => pool.destroy())
   const lines: string[] = []
   const health = new BackendHealth(origin.url, { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000 }, (l) => lines.push(l))
-  const probes = startHealthProbes([{ health, dispatcher: pool, basePath: '/base' }], { path: '/healthz', intervalMs: 50, timeoutMs: 1000 })
+  const member = { backend: parseBackend(`${origin.url}/base`, 'test'), load: { inFlight: 0 }, health }
+  const probes = startHealthProbes([member], () => pool, { path: '/healthz', intervalMs: 50, timeoutMs: 1000 })
   t.teardown(() => probes.close())
   return { origin, health, lines, probes }
 }
@@ -48,7 +51,7 @@ t.test('a backend that does not answer is down; close() stops probing', async (t
   probes.close()
   const count = lines.length
   health.recordProbe(true, 'by hand')
-  // a claim that nothing happens needs a span of time: four probe intervals
+  // a pause on purpose, not a wait: a claim that nothing happens needs a span of time (four probe intervals)
   await new Promise((resolve) => setTimeout(resolve, 200))
   t.equal(lines.length, count + 1, 'no probe ran after close')
 })
@@ -59,7 +62,8 @@ t.test('a backend that accepts but never answers is down within the probe timeou
   t.teardown(() => pool.destroy())
   const lines: string[] = []
   const health = new BackendHealth(origin.url, { maxFails: 1, failWindowMs: 10_000, failTimeoutMs: 10_000 }, (l) => lines.push(l))
-  const probes = startHealthProbes([{ health, dispatcher: pool, basePath: '' }], { path: '/healthz', intervalMs: 1000, timeoutMs: 100 })
+  const member = { backend: parseBackend(origin.url, 'test'), load: { inFlight: 0 }, health }
+  const probes = startHealthProbes([member], () => pool, { path: '/healthz', intervalMs: 1000, timeoutMs: 100 })
   t.teardown(() => probes.close())
   await waitFor(() => !health.isUp(), 'down after 100 ms without an answer', 2000)
   t.match(lines[0], /is down: probe \/healthz failed: (no answer within 100 ms|.*UND_ERR_HEADERS_TIMEOUT.*)$/)

@@ -4,7 +4,7 @@ import t from 'tap'
 import { formatClientAddress } from '../src/c1/client-address.js'
 import { startOrigin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 
 /** True when this machine can listen on the IPv6 loopback. */
 async function hasIPv6Loopback(): Promise<boolean> {
@@ -20,7 +20,7 @@ const noIPv6 = (await hasIPv6Loopback()) ? false : 'this machine has no IPv6 loo
 t.test('an IPv6 client is ::1 in X-Forwarded-For, not every group in full', { skip: noIPv6 }, async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url, listen: { host: '::1', port: 0 } })
-  const reply = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 2001:db8::7\r\nConnection: close\r\n\r\n', 3000, '::1')
+  const reply = await rawExchange(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 2001:db8::7\r\nConnection: close\r\n\r\n', 3000, '::1')
   t.match(reply.text, /^HTTP\/1\.1 200 OK\r\n/, 'want 200')
   t.equal(origin.seen[0]?.headers['x-forwarded-for'], '2001:db8::7, ::1', 'got this X-Forwarded-For at the origin')
 })
@@ -29,7 +29,7 @@ t.test('on a dual-stack listener, an IPv4 client is its IPv4 address, an IPv6 on
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url, listen: { host: '::', port: 0 } })
   for (const [client, want] of [['127.0.0.1', '127.0.0.1'], ['::1', '::1']]) {
-    await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000, client)
+    await rawExchange(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000, client)
     t.equal(origin.seen.shift()?.headers['x-forwarded-for'], want, `client ${client}: got this X-Forwarded-For at the origin`)
   }
 })

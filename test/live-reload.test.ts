@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { request } from 'undici'
 import { startNamedOrigins, whoServes } from './helpers/named-origins.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
 t.test('proxy.reload(): new backends at once, the exchange under way finishes on the old one, bad options change nothing', async (t) => {

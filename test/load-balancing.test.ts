@@ -2,7 +2,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { clientFrom, startNamedOrigins, whoServes } from './helpers/named-origins.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
 /** `n` GETs one after another; the names of the origins that served them, joined ('(502)' for a failure). */

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startOrigin, type Origin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 
 /** A second loopback origin that the client names; counts every TCP connection it ever accepts. */
 async function startElsewhere(t: Test): Promise<Origin & { connections: () => number }> {
@@ -21,7 +21,7 @@ t.test('a Host header or a // path naming another origin still goes to the confi
     const proxy = await startTestProxy(t, { backend: backend.url, preserveHost })
     const res = await request(`${proxy.url}/via-host`, { headers: { host: named } })
     t.equal(await res.body.text(), 'backend got /via-host', `preserveHost ${preserveHost}: want the configured backend's answer`)
-    const reply = await rawRequest(proxy.port, `GET //${named}/via-path HTTP/1.1\r\nHost: ${named}\r\nConnection: close\r\n\r\n`, 3000)
+    const reply = await rawExchange(proxy.port, `GET //${named}/via-path HTTP/1.1\r\nHost: ${named}\r\nConnection: close\r\n\r\n`, 3000)
     t.match(reply.text, new RegExp(`^HTTP/1\\.1 200 OK\\r\\n[^]*backend got //${named}/via-path$`),
       `preserveHost ${preserveHost}: want the // path forwarded as a path to the configured backend`)
   }
@@ -42,7 +42,7 @@ t.test('absolute-form and CONNECT requests naming another origin never make upro
   ]
   // uWS does not route these to any handler: it waits and closes at its idle timeout (8-12 s), after which
   // the bytes are certainly dealt with, so "no connection by then" means never
-  const replies = await Promise.all(requests.map(([, bytes]) => rawRequest(proxy.port, bytes, 15_000)))
+  const replies = await Promise.all(requests.map(([, bytes]) => rawExchange(proxy.port, bytes, 15_000)))
   requests.forEach(([what], i) => {
     t.equal(replies[i]!.text, '', `${what}: want no response`)
     t.ok(replies[i]!.closed, `${what}: want the connection closed within 15 s`)

@@ -1,8 +1,9 @@
 // Bytes outside ASCII cross the proxy unchanged both ways; bytes that cannot be forwarded as sent are the client's 400.
 import t from 'tap'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 import { rawHeaderValue, rawTarget, startRawOrigin } from './helpers/raw-origin.js'
 import { startWsBackend } from './helpers/ws-backend.js'
 
@@ -19,7 +20,7 @@ t.test('header values outside ASCII reach the backend byte for byte, chars above
     ['x-forwarded-for', '203.0.113.7, caf\xc3\xa9.example'],
   ]
   const head = `GET /h HTTP/1.1\r\nHost: x\r\n${values.map(([n, v]) => `${n}: ${v}\r\n`).join('')}Connection: close\r\n\r\n`
-  const reply = await rawRequest(proxy.port, bytes(head), 3000)
+  const reply = await rawExchange(proxy.port, bytes(head), 3000)
   t.match(reply.text, /^HTTP\/1\.1 200 OK\r\n/, 'want 200, never a 502')
   const seen = origin.heads[0]
   if (!seen) return t.fail('got nothing at the origin, want the request')
@@ -39,7 +40,7 @@ t.test('a path and query outside ASCII reach the backend byte for byte, and rout
     ['/a%2Fb/%C3%A9', fallback, '/a%2Fb/%C3%A9'],
   ]
   for (const [sent, origin, want] of targets) {
-    const reply = await rawRequest(proxy.port, bytes(`GET ${sent} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 3000)
+    const reply = await rawExchange(proxy.port, bytes(`GET ${sent} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), 3000)
     t.match(reply.text, /^HTTP\/1\.1 200 OK\r\n/, `${JSON.stringify(sent)}: want 200`)
     const seen = origin.heads.shift()
     t.equal(hex(seen && rawTarget(seen)), hex(bytes(want)), `${JSON.stringify(sent)}: got this target at the origin, want ${JSON.stringify(want)}`)
@@ -51,7 +52,7 @@ t.test('response header values and the reason phrase outside ASCII reach the cli
     'Set-Cookie: b=\xf0\x9f\x98\x80\r\nContent-Length: 2\r\n\r\nok'
   const origin = await startRawOrigin(t, () => bytes(head))
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const reply = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000)
+  const reply = await rawExchange(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000)
   const got = bytes(reply.text)
   t.equal(hex(got.subarray(0, got.indexOf('\r\n'))), hex(bytes('HTTP/1.1 200 \xc3\x9cberall OK')), 'status line: got these bytes, want the backend\'s')
   for (const line of ['X-Name: J\xc3\xbcrgen', 'X-Latin1: caf\xe9', 'Set-Cookie: a=\xe2\x82\xac', 'Set-Cookie: b=\xf0\x9f\x98\x80']) {
@@ -77,7 +78,7 @@ t.test('DEL or a byte that is not UTF-8 in a header value, the path or the query
   ]
   for (const [what, head, line] of requests) {
     const before = proxy.stderr().split('\n').filter(Boolean).length
-    const reply = await rawRequest(port, bytes(head), 3000)
+    const reply = await rawExchange(port, bytes(head), 3000)
     t.match(reply.text, /^HTTP\/1\.1 400 Bad Request\r\n/, `${what}: got ${JSON.stringify(reply.text.split('\r\n')[0])}, want 400`)
     t.ok(reply.closed, `${what}: want the connection closed`)
     await waitFor(() => proxy.stderr().split('\n').filter(Boolean).length > before, `${what}: a stderr line`)
@@ -86,7 +87,7 @@ t.test('DEL or a byte that is not UTF-8 in a header value, the path or the query
     t.match(lines[0], line, `${what}: got ${JSON.stringify(lines[0])}, want ${line}`)
   }
   t.same(origin.seen, [], 'want nothing at the origin')
-  const after = await rawRequest(port, 'GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000)
+  const after = await rawExchange(port, 'GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000)
   t.match(after.text, /^HTTP\/1\.1 200 OK\r\n/, 'a normal request afterwards: want 200 (the backend was not counted as failed)')
 })
 
@@ -94,7 +95,7 @@ t.test('uWS 20.30 drops bytes above 0x7F at either end of a header value, before
   // uWS trims a value's whitespace comparing signed chars, so 0x80-0xFF count as whitespace there
   const origin = await startRawOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
-  await rawRequest(proxy.port, bytes('GET / HTTP/1.1\r\nHost: x\r\nX-Edge: \xc3\x9cber caf\xc3\xa9\r\nConnection: close\r\n\r\n'), 3000)
+  await rawExchange(proxy.port, bytes('GET / HTTP/1.1\r\nHost: x\r\nX-Edge: \xc3\x9cber caf\xc3\xa9\r\nConnection: close\r\n\r\n'), 3000)
   const seen = origin.heads[0]
   t.equal(rawHeaderValue(seen ?? Buffer.alloc(0), 'x-edge')?.toString('latin1'), 'ber caf',
     'got these bytes at the origin; a uWS that keeps them needs the README limit removed')
@@ -105,7 +106,7 @@ t.test('a WebSocket handshake keeps header bytes exact, its path without dot-seg
   const proxy = await startTestProxy(t, { backend: backend.url })
   const head = 'GET /ws/x/../caf\xc3\xa9?q=\xe2\x82\xac HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Name: J\xc3\xbcrgen \xf0\x9f\x98\x80!\r\n\r\n'
-  const reply = await rawRequest(proxy.port, bytes(head), 1000)
+  const reply = await rawExchange(proxy.port, bytes(head), 1000)
   t.match(reply.text, /^HTTP\/1\.1 101 /, `got ${JSON.stringify(reply.text.split('\r\n')[0])}, want 101`)
   const seen = backend.handshakes[0]
   // ws parses its address as a WHATWG URL, which can only carry bytes above 0x7F percent-encoded

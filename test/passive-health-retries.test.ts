@@ -1,7 +1,7 @@
 // Passive health and retries over real sockets: a killed backend costs no client an error, POSTs are never replayed, the backend comes back after fail-timeout.
 import t from 'tap'
 import { startNamedOrigins, whoServes } from './helpers/named-origins.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 
 /** `n` GETs one after another: the names that served them, '(502)' for a failure. */
@@ -14,14 +14,12 @@ async function sequence(url: string, n: number, path = '/'): Promise<string> {
   return names
 }
 
-/** GETs every 20 ms until `name` serves one, for at most `ms`: the transcript. */
+/** GETs one after another until `name` serves one, for at most `ms`: the transcript, and how long it took. */
 async function untilServedBy(url: string, name: string, ms: number): Promise<{ got: string; ms: number }> {
   const start = Date.now()
   let got = ''
-  while (!got.endsWith(name) && Date.now() - start < ms) {
-    got += await sequence(url, 1)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  // the transcript is the finding either way: a timeout leaves it to the assertions to report
+  await waitFor(async () => (got += await sequence(url, 1)).endsWith(name), `${name} to serve`, ms).catch(() => undefined)
   return { got, ms: Date.now() - start }
 }
 

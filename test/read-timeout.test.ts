@@ -1,7 +1,8 @@
 // --read-timeout: a backend that goes silent mid-body has its response cut, visibly, and its connection closed.
 import t from 'tap'
 import { request } from 'undici'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startCliProxy } from './helpers/proxy.js'
 import { openRaw } from './helpers/raw-socket.js'
 

@@ -1,10 +1,9 @@
 // Ambiguous framing, oversized heads and requests uWS cannot parse never reach a backend, and the proxy keeps serving.
-import net from 'node:net'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { startOrigin, type Origin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { openRaw, rawExchange } from './helpers/raw-socket.js'
 
 const HOST = 'Host: x\r\n'
 
@@ -20,7 +19,7 @@ async function stillServes(t: Test, proxyUrl: string, origin: Origin): Promise<v
 t.test('duplicate equal Content-Length: 400 and the connection closed, never forwarded', async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const reply = await rawRequest(proxy.port, `POST /dup HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc`, 3000)
+  const reply = await rawExchange(proxy.port, `POST /dup HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 3\r\n\r\nabc`, 3000)
   t.match(reply.text, /^HTTP\/1\.1 400 Bad Request\r\n/, 'want a 400 status line')
   t.ok(reply.closed, 'want the connection closed by the proxy')
   await stillServes(t, proxy.url, origin)
@@ -30,7 +29,7 @@ t.test('conflicting Content-Length: 400 and the connection closed, never forward
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
   for (const body of ['abc', 'abcdefghij']) {
-    const reply = await rawRequest(proxy.port, `POST /conflict HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 10\r\n\r\n${body}`, 3000)
+    const reply = await rawExchange(proxy.port, `POST /conflict HTTP/1.1\r\n${HOST}Content-Length: 3\r\nContent-Length: 10\r\n\r\n${body}`, 3000)
     t.match(reply.text, /^HTTP\/1\.1 400 Bad Request\r\n/, `body ${body}: want a 400 status line`)
     t.ok(reply.closed, `body ${body}: want the connection closed by the proxy`)
   }
@@ -41,7 +40,7 @@ t.test('a Content-Length of ten digits or more (1 GB and up): uWS drops the conn
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
   for (const length of ['1000000000', '0999999999', '9007199254740992', '99999999999999999999999']) {
-    const reply = await rawRequest(proxy.port, `POST /huge HTTP/1.1\r\n${HOST}Content-Length: ${length}\r\n\r\nabc`, 3000)
+    const reply = await rawExchange(proxy.port, `POST /huge HTTP/1.1\r\n${HOST}Content-Length: ${length}\r\n\r\nabc`, 3000)
     // uWS 20.30 closes such a connection itself right after the handler ran, so uproxy's 413 rarely gets out
     t.match(reply.text, /^(HTTP\/1\.1 413 Payload Too Large\r\n|)/, `Content-Length ${length}: a 413 or nothing`)
     t.ok(reply.closed, `Content-Length ${length}: want the connection closed`)
@@ -60,7 +59,7 @@ t.test('Content-Length with Transfer-Encoding: uWS closes the connection itself,
   ]
   for (const head of heads) {
     const started = performance.now()
-    const reply = await rawRequest(proxy.port, head, 3000)
+    const reply = await rawExchange(proxy.port, head, 3000)
     const name = head.split(' ')[1]
     t.equal(reply.text, '', `${name}: want no response bytes at all (uWS 20.30 drops such a request before the handler)`)
     t.ok(reply.closed, `${name}: want the connection closed`)
@@ -72,7 +71,7 @@ t.test('Content-Length with Transfer-Encoding: uWS closes the connection itself,
 t.test('CONNECT with a path: 405 and the connection closed, never forwarded', async (t) => {
   const origin = await startOrigin(t)
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const reply = await rawRequest(proxy.port, `CONNECT /tunnel HTTP/1.1\r\n${HOST}\r\n`, 3000)
+  const reply = await rawExchange(proxy.port, `CONNECT /tunnel HTTP/1.1\r\n${HOST}\r\n`, 3000)
   t.match(reply.text, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, 'want a 405 status line')
   t.ok(reply.closed, 'want the connection closed by the proxy')
   await stillServes(t, proxy.url, origin)
@@ -84,12 +83,12 @@ t.test('a request head over 64 KiB: 431 and the connection closed, never forward
   ;(origin.server as { maxHeaderSize?: number }).maxHeaderSize = 256 * 1024
   const proxy = await startTestProxy(t, { backend: origin.url })
   for (const size of [65 * 1024, 100 * 1024]) {
-    const reply = await rawRequest(proxy.port, `GET /big HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(size)}\r\n\r\n`, 3000)
+    const reply = await rawExchange(proxy.port, `GET /big HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(size)}\r\n\r\n`, 3000)
     t.match(reply.text, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/, `a ${size}-byte header: want a 431 status line`)
     t.ok(reply.closed, `a ${size}-byte header: want the connection closed`)
   }
   t.same(origin.seen, [], 'no oversized head reached the origin')
-  const under = await rawRequest(proxy.port, `GET /under HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(60 * 1024)}\r\nConnection: close\r\n\r\n`, 3000)
+  const under = await rawExchange(proxy.port, `GET /under HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(60 * 1024)}\r\nConnection: close\r\n\r\n`, 3000)
   t.match(under.text, /^HTTP\/1\.1 200 OK\r\n/, 'a 60 KiB head sent whole is under the limit: want 200')
   t.equal(origin.seen.shift()?.url, '/under', 'the 60 KiB head reached the origin')
   await stillServes(t, proxy.url, origin)
@@ -100,11 +99,11 @@ t.test('a head over 4 KiB that is still incomplete after one read: uWS closes th
   const proxy = await startTestProxy(t, { backend: origin.url })
   // uWS 20.30 buffers an unfinished head in a 4 KiB fallback buffer and drops the connection when it overflows
   const started = performance.now()
-  const over = await rawRequest(proxy.port, `GET /partial HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(5000)}`, 3000)
+  const over = await rawExchange(proxy.port, `GET /partial HTTP/1.1\r\n${HOST}X-Big: ${'a'.repeat(5000)}`, 3000)
   t.equal(over.text, '', 'want no response bytes at all')
   t.ok(over.closed, 'want the connection closed')
   t.ok(performance.now() - started < 2000, 'want the close at once, not at the idle timeout')
-  const under = await sendInParts(proxy.port, [`GET /parts HTTP/1.1\r\n${HOST}X-Small: ${'a'.repeat(3000)}`, '\r\nConnection: close\r\n\r\n'])
+  const under = await sendInParts(t, proxy.port, [`GET /parts HTTP/1.1\r\n${HOST}X-Small: ${'a'.repeat(3000)}`, '\r\nConnection: close\r\n\r\n'])
   t.match(under, /^HTTP\/1\.1 200 OK\r\n/, 'a 3 KiB head in two parts: want 200')
   t.equal(origin.seen.shift()?.url, '/parts', 'the head sent in two parts reached the origin')
   await stillServes(t, proxy.url, origin)
@@ -115,7 +114,7 @@ t.test('a request smuggled behind a duplicate Content-Length never reaches the o
   const proxy = await startTestProxy(t, { backend: origin.url })
   const smuggled = `GET /smuggled HTTP/1.1\r\n${HOST}\r\n`
   for (const [first, second] of [['3', '10'], ['3', '3']]) {
-    const reply = await rawRequest(proxy.port,
+    const reply = await rawExchange(proxy.port,
       `POST /front HTTP/1.1\r\n${HOST}Content-Length: ${first}\r\nContent-Length: ${second}\r\n\r\nabc${smuggled}`, 3000)
     // uWS sees the smuggled bytes as a pipelined request while /front is still unanswered, and drops the connection
     t.equal(reply.text, '', `Content-Length ${first} and ${second}: want no response, neither for /front nor for /smuggled`)
@@ -139,7 +138,7 @@ t.test('HTTP/1.0, absolute-form, a missing Host, over 48 header lines and garbag
   // uWS's HTTP idle timeout is 10 s, checked on a 4 s tick: the close comes 8-12 s after the last byte
   const replies = await Promise.all(requests.map(async ([what, bytes]) => {
     const started = performance.now()
-    const reply = await rawRequest(proxy.port, bytes, 15_000)
+    const reply = await rawExchange(proxy.port, bytes, 15_000)
     return { what, reply, seconds: (performance.now() - started) / 1000 }
   }))
   for (const { what, reply, seconds } of replies) {
@@ -147,7 +146,7 @@ t.test('HTTP/1.0, absolute-form, a missing Host, over 48 header lines and garbag
     t.ok(reply.closed, `${what}: want the connection closed within 15 s, got ${seconds.toFixed(1)} s`)
     t.ok(seconds > 7.5, `${what}: want silence until uWS's idle timeout (8-12 s), got a close after ${seconds.toFixed(1)} s`)
   }
-  const most = await rawRequest(proxy.port, `${headerLines('/most', 47)}Connection: close\r\n\r\n`, 3000)
+  const most = await rawExchange(proxy.port, `${headerLines('/most', 47)}Connection: close\r\n\r\n`, 3000)
   t.match(most.text, /^HTTP\/1\.1 200 OK\r\n/, '48 header lines: want 200')
   t.equal(origin.seen.shift()?.url, '/most', 'the 48-line head reached the origin')
   await stillServes(t, proxy.url, origin)
@@ -159,24 +158,15 @@ function headerLines(path: string, lines: number): string {
 }
 
 /** Writes `parts` 100 ms apart, so that the proxy reads them separately; resolves with the reply once the proxy closes. */
-function sendInParts(port: number, parts: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1')
-    let text = ''
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(new Error(`want the proxy to answer and close within 3 s, got ${JSON.stringify(text)}`))
-    }, 3000)
-    socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk))
-    socket.on('close', () => {
-      clearTimeout(timer)
-      resolve(text)
-    })
-    socket.on('error', () => undefined)
-    const next = (i: number) => {
-      if (i === parts.length) return
-      socket.write(parts[i] as string, () => setTimeout(() => next(i + 1), 100))
-    }
-    next(0)
+async function sendInParts(t: Test, port: number, parts: string[]): Promise<string> {
+  const raw = await openRaw(t, port)
+  for (const [i, part] of parts.entries()) {
+    // a pause on purpose, not a wait: it paces the client so that each part is a read of its own
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 100))
+    raw.socket.write(part)
+  }
+  await raw.waitForClose(3000).catch(() => {
+    throw new Error(`want the proxy to answer and close within 3 s, got ${JSON.stringify(raw.received().toString('latin1'))}`)
   })
+  return raw.received().toString('latin1')
 }

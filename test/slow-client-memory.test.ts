@@ -21,6 +21,7 @@ function rssOf(pid: number): number {
 }
 
 const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`
+/** A pause on purpose, not a wait: it paces the slow client (a stall, then reads with breaks). */
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // Content-Length goes through uWS tryEnd (partial writes resumed from the write offset), chunked through write

@@ -1,26 +1,16 @@
 // Responses stream through: each backend chunk reaches the client as it arrives, framing and headers survive.
-import net from 'node:net'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { request } from 'undici'
 import { startOrigin } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
+import { openRaw } from './helpers/raw-socket.js'
+import { within } from './helpers/wait.js'
 
 /** A promise with its resolve, for a client and an origin to take turns. */
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve = () => {}
   const promise = new Promise<void>((r) => (resolve = r))
   return { promise, resolve }
-}
-
-/** Resolves true when `promise` settles within `ms`, false otherwise. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)))
-  try {
-    return await Promise.race([promise.then(() => true), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 for (const framing of ['chunked', 'content-length'] as const) {
@@ -33,7 +23,7 @@ for (const framing of ['chunked', 'content-length'] as const) {
       res.writeHead(200, headers)
       res.write('chunk 1\n')
       // a proxy that buffers the body would hold chunk 1 until the end: give up after a bound
-      originGaveUp = !(await settlesWithin(clientHasChunk1.promise, 3000))
+      originGaveUp = await within(clientHasChunk1.promise, 3000, 'the client to have chunk 1').then(() => false, () => true)
       res.end('chunk 2\n')
     })
     const proxy = await startTestProxy(t, { backend: origin.url })
@@ -56,35 +46,6 @@ for (const framing of ['chunked', 'content-length'] as const) {
   })
 }
 
-/** One keep-alive connection to the proxy, one request at a time, the raw bytes kept. */
-function rawConnection(t: Test, port: number) {
-  const socket = net.connect(port, '127.0.0.1')
-  t.teardown(() => socket.destroy())
-  let buffered = Buffer.alloc(0)
-  let closed = false
-  socket.on('data', (chunk: Buffer) => (buffered = Buffer.concat([buffered, chunk])))
-  socket.on('close', () => (closed = true))
-  socket.on('error', () => {})
-  /** Sends `head` and resolves with the response's bytes: its head, plus `bodyBytes` more. */
-  const exchange = async (head: string, bodyBytes: number): Promise<string> => {
-    t.equal(buffered.length, 0, `nothing unread is left before ${JSON.stringify(head.split('\r\n')[0])}`)
-    socket.write(head)
-    const until = Date.now() + 3000
-    for (;;) {
-      const end = buffered.indexOf('\r\n\r\n')
-      if (end >= 0 && buffered.length >= end + 4 + bodyBytes) {
-        const text = buffered.subarray(0, end + 4 + bodyBytes).toString('latin1')
-        buffered = buffered.subarray(end + 4 + bodyBytes)
-        return text
-      }
-      if (closed) throw new Error(`connection closed; want a response to ${head.split('\r\n')[0]}, got ${JSON.stringify(buffered.toString('latin1'))}`)
-      if (Date.now() > until) throw new Error(`no complete response to ${head.split('\r\n')[0]} within 3 s; got ${JSON.stringify(buffered.toString('latin1'))}`)
-      await new Promise((resolve) => setTimeout(resolve, 5))
-    }
-  }
-  return { exchange, isClosed: () => closed }
-}
-
 t.test('HEAD, 204 and 304 carry no body and the keep-alive connection serves the next request', async (t) => {
   const origin = await startOrigin(t, (req, res) => {
     if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1234', 'content-type': 'text/plain' }).end()
@@ -93,25 +54,32 @@ t.test('HEAD, 204 and 304 carry no body and the keep-alive connection serves the
     res.end('last')
   })
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const conn = rawConnection(t, proxy.port)
+  const conn = await openRaw(t, proxy.port)
+  /** Sends `head` on the one keep-alive connection and resolves with the whole response to it, as text. */
+  const exchange = async (head: string) => {
+    const requestLine = head.slice(0, head.indexOf('\r\n'))
+    t.equal(conn.unread().length, 0, `nothing unread is left before ${JSON.stringify(requestLine)}`)
+    conn.socket.write(head)
+    return (await conn.readResponse({ bodyless: requestLine.startsWith('HEAD ') })).text
+  }
 
-  const head = await conn.exchange('HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n', 0)
+  const head = await exchange('HEAD /head HTTP/1.1\r\nHost: x\r\n\r\n')
   t.match(head, /^HTTP\/1\.1 200 OK\r\n/)
   t.match(head, /\r\ncontent-length: 1234\r\n/i, 'HEAD keeps the backend Content-Length')
   t.notMatch(head, /transfer-encoding/i)
 
-  const noContent = await conn.exchange('GET /204 HTTP/1.1\r\nHost: x\r\n\r\n', 0)
+  const noContent = await exchange('GET /204 HTTP/1.1\r\nHost: x\r\n\r\n')
   t.match(noContent, /^HTTP\/1\.1 204 /, 'right after HEAD, the next bytes are the next status line, not a body')
   t.notMatch(noContent, /content-length|transfer-encoding/i, '204 has no framing headers')
 
-  const notModified = await conn.exchange('GET /304 HTTP/1.1\r\nHost: x\r\nIf-None-Match: "v1"\r\n\r\n', 0)
+  const notModified = await exchange('GET /304 HTTP/1.1\r\nHost: x\r\nIf-None-Match: "v1"\r\n\r\n')
   t.match(notModified, /^HTTP\/1\.1 304 /, 'right after 204, the next status line')
   t.match(notModified, /\r\netag: "v1"\r\n/i)
   t.notMatch(notModified, /transfer-encoding/i, '304 has no chunked body')
 
-  const last = await conn.exchange('GET /last HTTP/1.1\r\nHost: x\r\n\r\n', 'last'.length)
+  const last = await exchange('GET /last HTTP/1.1\r\nHost: x\r\n\r\n')
   t.match(last, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nlast$/, 'the connection still serves a request after HEAD, 204 and 304')
-  t.notOk(conn.isClosed(), 'the proxy kept the connection open')
+  t.notOk(conn.closed(), 'the proxy kept the connection open')
   t.same(origin.seen.map((s) => `${s.method} ${s.url}`), ['HEAD /head', 'GET /204', 'GET /304', 'GET /last'])
 })
 

@@ -7,9 +7,10 @@ import t, { type Test } from 'tap'
 import { Agent, request } from 'undici'
 import { startProxy, type ProxyOptions } from '../src/index.js'
 import { makeCerts, type TestCerts } from './helpers/certs.js'
-import { startOrigin, waitFor } from './helpers/origin.js'
+import { startOrigin } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { runCli, startCliProxy, startTestProxy } from './helpers/proxy.js'
-import { rawRequest } from './helpers/raw-http.js'
+import { rawExchange } from './helpers/raw-socket.js'
 
 function certs(t: Test, names?: string[]): TestCerts {
   const made = makeCerts(names)
@@ -94,7 +95,7 @@ t.test('two listeners: plain HTTP redirects with 308 to the HTTPS one', async (t
   t.match(proxy.urls[0], /^http:\/\//)
   t.match(proxy.urls[1], /^https:\/\//)
   const httpsPort = new URL(proxy.urls[1]!).port
-  const reply = await rawRequest(proxy.port, 'POST /form?a=1 HTTP/1.1\r\nHost: shop.test:8080\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi', 5000)
+  const reply = await rawExchange(proxy.port, 'POST /form?a=1 HTTP/1.1\r\nHost: shop.test:8080\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi', 5000)
   t.match(reply.text, /^HTTP\/1\.1 308 Permanent Redirect\r\n/)
   t.match(reply.text, `\r\nlocation: https://shop.test:${httpsPort}/form?a=1\r\n`)
   t.equal(origin.seen.length, 0, 'the redirect never reaches the backend')

@@ -3,8 +3,9 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer, type AddressInfo } from 'node:net'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { open, send } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { within } from './helpers/wait.ts'
+import { open, send } from './helpers/http-client.ts'
 
 t.test('the origin answers as its README shows', async (t) => {
   const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])

@@ -3,8 +3,9 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import uWS from 'uWebSockets.js'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { send } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { within } from './helpers/wait.ts'
+import { send } from './helpers/http-client.ts'
 
 t.test('C1 answers and logs as its README shows', async (t) => {
   const c1 = await startStep(t, '02-c1-listen', ['--listen', '127.0.0.1:0'])

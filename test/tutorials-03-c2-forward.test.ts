@@ -2,7 +2,8 @@
 import t from 'tap'
 import { Agent } from 'undici'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send, startOrigin } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 t.test('the curl -i in the README, through the step-1 origin', async (t) => {
   const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])

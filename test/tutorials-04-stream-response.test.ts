@@ -4,8 +4,10 @@ import http from 'node:http'
 import { once } from 'node:events'
 import uWS from 'uWebSockets.js'
 import type { ServerResponse } from 'node:http'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { open, send, startOrigin } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { within } from './helpers/wait.ts'
+import { open, send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 t.test('the curl -i in the README: /stream through the step-1 origin', async (t) => {
   const origin = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])

@@ -2,8 +2,10 @@
 import t from 'tap'
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { open, send, startOrigin } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { within } from './helpers/wait.ts'
+import { open, send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 t.test('the curl -i in the README: a backend that refuses gives 502', async (t) => {
   const proxy = await startStep(t, '05-tie-the-closes', ['--listen', '127.0.0.1:0', '--backend', 'http://127.0.0.1:1'])

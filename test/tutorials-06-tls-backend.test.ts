@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send, startOrigin } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 /** Runs the README's openssl command: a self-signed certificate for localhost and 127.0.0.1. */
 function makeSelfSigned(t: Test): { cert: string, key: string } {
@@ -49,7 +50,7 @@ t.test('NODE_EXTRA_CA_CERTS trusts a CA, and SNI names the backend host', async 
   t.teardown(certs.cleanup)
   const origin = await startOrigin(t, (req, res) => {
     res.end(`servername=${(req.socket as TLSSocket).servername}\n`)
-  }, { cert: certs.cert, key: certs.key })
+  }, { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })
   const backend = `https://localhost:${new URL(origin.url).port}`
   const proxy = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend', backend],
     { NODE_EXTRA_CA_CERTS: certs.caFile })
@@ -62,7 +63,7 @@ t.test('NODE_EXTRA_CA_CERTS trusts a CA, and SNI names the backend host', async 
 t.test('a certificate for another name is refused', async (t) => {
   const certs = makeCerts(['other'])
   t.teardown(certs.cleanup)
-  const origin = await startOrigin(t, undefined, { cert: certs.cert, key: certs.key })
+  const origin = await startOrigin(t, undefined, { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })
   const proxy = await startStep(t, '06-tls-backend', ['--listen', '127.0.0.1:0', '--backend',
     `https://localhost:${new URL(origin.url).port}`, '--ca', certs.caFile])
   const got = await send(proxy.url + '/')

@@ -5,8 +5,10 @@ import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { makeCerts } from './helpers/certs.ts'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { send, startOrigin } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { within } from './helpers/wait.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 const MiB = 1024 * 1024
 
@@ -139,7 +141,7 @@ t.test('no --ca: an https backend trusted through NODE_EXTRA_CA_CERTS takes an u
   const origin = await startOrigin(t, (req, res, seen) => {
     if (req.method === 'HEAD') return void res.writeHead(200, { 'content-length': '1234' }).end()
     res.end(`received ${seen.body.length} bytes\n`)
-  }, { cert: certs.cert, key: certs.key })
+  }, { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })
   const proxy = await startStep(t, '07-request-bodies', ['--listen', '127.0.0.1:0', '--backend', origin.url],
     { NODE_EXTRA_CA_CERTS: certs.caFile })
   const got = await send(proxy.url + '/upload', { method: 'POST', body: Buffer.alloc(MiB, 1) })

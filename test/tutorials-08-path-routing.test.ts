@@ -2,7 +2,8 @@
 import t, { type Test } from 'tap'
 import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send, startOrigin, type Origin } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin, type Origin } from './helpers/origin.ts'
 
 /** An origin that answers with its name and the path it got. */
 const named = (t: Test, name: string) =>
@@ -68,7 +69,7 @@ t.test('no --ca: a route to an https backend, trusted through NODE_EXTRA_CA_CERT
   const certs = makeCerts()
   t.teardown(certs.cleanup)
   const [main, api] = await Promise.all([named(t, 'main'),
-    startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`), { cert: certs.cert, key: certs.key })])
+    startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`), { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })])
   const proxy = await startStep(t, '08-path-routing', ['--listen', '127.0.0.1:0', '--backend', main.url,
     '--route', `/api=${api.url}`, '--rewrite'], { NODE_EXTRA_CA_CERTS: certs.caFile })
   t.equal((await send(proxy.url + '/api/x?q=1')).body, 'api got /x?q=1\n', 'routed over TLS and rewritten')

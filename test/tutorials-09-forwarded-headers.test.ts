@@ -2,7 +2,9 @@
 import t from 'tap'
 import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send, sendRaw, startOrigin } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
+import { openRaw } from './helpers/raw-socket.ts'
 
 const HOP_BY_HOP_REQUEST = {
   connection: 'close, x-secret',
@@ -19,8 +21,9 @@ t.test('the README run: what the step-1 origin saw, through /headers', async (t)
   const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', origin.url])
   const proxyHost = new URL(proxy.url).host
   // Raw, because node:http will not send some of these (a Trailer header without chunked framing).
-  const got = await sendRaw(proxy.url, ['GET /headers HTTP/1.1', `Host: ${proxyHost}`, 'X-Forwarded-For: 203.0.113.7',
-    'X-Kept: yes', ...Object.entries(HOP_BY_HOP_REQUEST).map(([n, v]) => `${n}: ${v}`)])
+  const raw = await openRaw(t, Number(new URL(proxy.url).port), ['GET /headers HTTP/1.1', `Host: ${proxyHost}`,
+    'X-Forwarded-For: 203.0.113.7', 'X-Kept: yes', ...Object.entries(HOP_BY_HOP_REQUEST).map(([n, v]) => `${n}: ${v}`), '', ''].join('\r\n'))
+  const got = await raw.readResponse({ ms: 10_000 })
   const seen = JSON.parse(got.body).headers
   t.equal(seen['x-forwarded-for'], '203.0.113.7, 127.0.0.1', 'the client address appended to what it sent')
   t.equal(seen['x-forwarded-proto'], 'http')
@@ -70,12 +73,12 @@ t.test('routes, uploads and an https backend (NODE_EXTRA_CA_CERTS) work as in st
   t.teardown(certs.cleanup)
   const [main, api] = await Promise.all([startOrigin(t),
     startOrigin(t, (req, res, seen) => res.end(`api got ${req.url}, ${seen.body.length} bytes\n`),
-      { cert: certs.cert, key: certs.key })])
+      { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })])
   const proxy = await startStep(t, '09-forwarded-headers', ['--listen', '127.0.0.1:0', '--backend', main.url,
     '--route', `/api=${api.url}`, '--rewrite'], { NODE_EXTRA_CA_CERTS: certs.caFile })
   const got = await send(proxy.url + '/api/up', { method: 'POST', body: Buffer.alloc(3 * 1024 * 1024, 1) })
   t.equal(got.body, `api got /up, ${3 * 1024 * 1024} bytes\n`, 'routed, rewritten, uploaded over TLS')
   t.equal(api.seen[0]!.headers['x-forwarded-for'], '127.0.0.1', 'with the forwarded headers')
   t.equal(api.seen[0]!.headers.host, api.host)
-  t.equal((await send(proxy.url + '/apis')).body, 'origin server response\n', 'the default backend otherwise')
+  t.equal((await send(proxy.url + '/apis')).body, 'origin server response', 'the default backend otherwise')
 })

@@ -2,7 +2,8 @@
 import t from 'tap'
 import { makeCerts } from './helpers/certs.ts'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send, startOrigin } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { startOrigin } from './helpers/origin.ts'
 
 t.test('uproxy, started from the tutorial, relays a loopback backend', async (t) => {
   const main = await startOrigin(t, (_req, res) => {
@@ -10,7 +11,7 @@ t.test('uproxy, started from the tutorial, relays a loopback backend', async (t)
   })
   const certs = makeCerts(['localhost', '127.0.0.1'])
   t.teardown(certs.cleanup)
-  const api = await startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`), { cert: certs.cert, key: certs.key })
+  const api = await startOrigin(t, (req, res) => res.end(`api got ${req.url}\n`), { tls: { cert: certs.cert, key: certs.key }, host: '127.0.0.1' })
   const proxy = await startStep(t, '10-tutorial-to-product', ['--listen', '127.0.0.1:0', '--backend', main.url,
     '--route', `/api=${api.url}`, '--rewrite', '--ca', certs.caFile])
   t.match(proxy.readyLine, /^uproxy listening on http:\/\/127\.0\.0\.1:\d+$/, 'ready line')

@@ -3,8 +3,10 @@ import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer } from 'ws'
-import { startStep, within } from './helpers/tutorial-step.ts'
-import { send, sendRaw } from './helpers/tutorial-http.ts'
+import { startStep } from './helpers/tutorial-step.ts'
+import { waitFor, within } from './helpers/wait.ts'
+import { send } from './helpers/http-client.ts'
+import { openRaw } from './helpers/raw-socket.ts'
 
 /** The README's echo backend (or the "one thing to try" one, with `verifyClient`), on a free port. */
 async function startEcho(t: Test, options: ConstructorParameters<typeof WebSocketServer>[0] = {}) {
@@ -73,7 +75,8 @@ t.test('binary stays binary, the backend picks the subprotocol, and its close re
 t.test('one thing to try: a refusing backend has its 401 relayed; with the token the client is upgraded', async (t) => {
   const backend = await startEcho(t, { verifyClient: (info, cb) => cb(info.req.url!.includes('token=1'), 401, 'who are you?') })
   const proxy = await startStep(t, '12-websockets', ['--listen', '127.0.0.1:0', '--backend', backend.url])
-  const refused = await sendRaw(proxy.url, ['GET /chat HTTP/1.1', ...UPGRADE_HEAD])
+  const raw = await openRaw(t, Number(new URL(proxy.url).port), ['GET /chat HTTP/1.1', ...UPGRADE_HEAD, '', ''].join('\r\n'))
+  const refused = await raw.readResponse({ ms: 10_000 })
   t.equal(refused.status, 401)
   t.equal(refused.statusText, 'Unauthorized')
   t.equal(refused.body, 'who are you?')
@@ -84,7 +87,8 @@ t.test('one thing to try: a refusing backend has its 401 relayed; with the token
 
 t.test('a backend that cannot be reached gives 502 with the error code', async (t) => {
   const proxy = await startStep(t, '12-websockets', ['--listen', '127.0.0.1:0', '--backend', 'http://127.0.0.1:1'])
-  const got = await sendRaw(proxy.url, ['GET /chat HTTP/1.1', ...UPGRADE_HEAD])
+  const raw = await openRaw(t, Number(new URL(proxy.url).port), ['GET /chat HTTP/1.1', ...UPGRADE_HEAD, '', ''].join('\r\n'))
+  const got = await raw.readResponse({ ms: 10_000 })
   t.equal(got.status, 502)
   t.equal(got.body, '502 Bad Gateway: ECONNREFUSED\n')
   await proxy.waitForLine(/^C2 failed: \/chat: ECONNREFUSED$/)
@@ -93,9 +97,14 @@ t.test('a backend that cannot be reached gives 502 with the error code', async (
 t.test('a slow client pauses the backend (backpressure), and no message is lost', async (t) => {
   const COUNT = 400
   let sent = 0
+  /** pumps in a row that found the backend's socket full: backpressure has reached the backend */
+  let blockedPumps = 0
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' })
   server.on('connection', (s) => s.once('message', function pump() {
+    const before = sent
     while (sent < COUNT && s.bufferedAmount < 256 * 1024) s.send(Buffer.alloc(64 * 1024, sent++ % 256))
+    blockedPumps = sent === before ? blockedPumps + 1 : 0
+    // the backend paces itself, writing again every 5 ms while its socket takes more
     if (sent < COUNT) setTimeout(pump, 5)
   }))
   await once(server, 'listening')
@@ -110,15 +119,10 @@ t.test('a slow client pauses the backend (backpressure), and no message is lost'
   ws.on('message', () => received++)
   ws.pause()
   ws.send('go')
-  let last = -1
-  for (let i = 0; i < 100 && sent !== last; i++) {
-    last = sent
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  // twenty pumps in a row (100 ms) found the backend's socket full: the proxy stopped reading it
+  await waitFor(() => blockedPumps >= 20 || sent === COUNT, 'the backend to stall (its socket full, pump after pump)', 20_000)
   t.ok(sent < COUNT, `the backend stalled at ${sent} of ${COUNT} messages of 64 KiB while the client read nothing`)
   ws.resume()
-  await within(new Promise<void>((resolve) => {
-    const check = setInterval(() => received === COUNT && (clearInterval(check), resolve()), 20)
-  }), 20_000, `all ${COUNT} messages`)
+  await waitFor(() => received === COUNT, `all ${COUNT} messages`, 20_000)
   t.equal(received, COUNT, 'every message arrived once the client read again')
 })

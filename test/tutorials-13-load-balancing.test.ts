@@ -3,7 +3,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { startStep } from './helpers/tutorial-step.ts'
-import { send } from './helpers/tutorial-http.ts'
+import { send } from './helpers/http-client.ts'
+import { waitFor } from './helpers/wait.ts'
 
 /** An origin answering its name, that can be stopped and started again on its port. */
 async function named(t: Test, name: string) {
@@ -64,7 +65,7 @@ t.test('--fail-timeout: the backend is used again once it is over; POST is never
   await b.start()
   const started = Date.now()
   let got = ''
-  while (got !== 'b\n' && Date.now() - started < 5000) got = (await send(`${proxy.url}/`)).body
+  await waitFor(async () => (got = (await send(`${proxy.url}/`)).body) === 'b\n', 'b to answer again', 5000).catch(() => undefined)
   t.equal(got, 'b\n', 'b answers again')
   t.ok(Date.now() - started < 2500, `within about the 1 s fail-timeout (took ${Date.now() - started} ms)`)
 })

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import { makeCerts } from './helpers/certs.js'
-import { waitFor } from './helpers/origin.js'
+import { waitFor } from './helpers/wait.js'
 import { startTestProxy } from './helpers/proxy.js'
 import { startWsBackend } from './helpers/ws-backend.js'
 

@@ -1,17 +1,10 @@
-// A pool of backends behind one route: its policy picks the backend of each exchange, skipping the down ones.
-import type { BackendHealth } from './backend-health.js'
-import type { Backend } from '../config/backend-url.js'
-import { createPolicy, type BalancePolicy, type Peer, type PolicyName } from './policy.js'
-
-/** One backend of a group at run time; its load and health are shared by every group naming it. */
-export interface Member extends Peer {
-  readonly backend: Backend
-  readonly load: { inFlight: number }
-  readonly health: BackendHealth
-}
+// A pool of backends behind one route: its policy picks the member of each exchange, skipping the down ones.
+import type { BalancePolicy } from './balance-policy.js'
+import { createPolicy, type PolicyName } from './policy.js'
+import type { Member } from './member.js'
 
 /**
- * The backends of a route (or of the default, or of a virtual host) and the policy that
+ * The members of a route (or of the default, or of a virtual host) and the policy that
  * chooses among them. A group of one is never balanced: `only` is that member.
  */
 export class BackendGroup {
@@ -26,7 +19,7 @@ export class BackendGroup {
     this.policy = this.only ? undefined : createPolicy(policy, members, random)
   }
 
-  /** The backend for a new exchange. When every backend is down, the least recently failed one. */
+  /** The member for a new exchange. When every backend is down, the least recently failed one. */
   pick(clientAddress: string): Member {
     if (this.only) return this.only
     const i = (this.policy as BalancePolicy).pick(this.isUp, clientAddress)
@@ -34,7 +27,7 @@ export class BackendGroup {
   }
 
   /**
-   * The backend for another attempt of an exchange that failed on `tried`: an up one not tried
+   * The member for another attempt of an exchange that failed on `tried`: an up one not tried
    * yet, else the least recently failed of those not tried, else undefined.
    */
   pickAgain(clientAddress: string, tried: readonly Member[]): Member | undefined {

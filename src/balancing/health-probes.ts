@@ -1,15 +1,8 @@
 // Active health: GET a path on each backend every interval; 2xx/3xx is up, anything else down.
-import type { BackendHealth } from './backend-health.js'
 import type { C2Dispatcher } from '../c2/exchange-handler.js'
+import type { Backend } from '../config/backend-url.js'
 import { describeError } from '../c2/gateway-errors.js'
-
-/** One backend to probe: its health record and the keep-alive pool that reaches it. */
-export interface ProbeTarget {
-  readonly health: BackendHealth
-  readonly dispatcher: C2Dispatcher
-  /** the backend's base path, put before the probe path as for any request */
-  readonly basePath: string
-}
+import type { Member } from './member.js'
 
 export interface ProbeSettings {
   /** the path asked, e.g. '/healthz' */
@@ -25,17 +18,19 @@ export interface HealthProbes {
 }
 
 /**
- * Probes every target at once and then every `intervalMs`, one probe at a time per target.
+ * Probes every member at once and then every `intervalMs`, one probe at a time per member,
+ * over the keep-alive pool `dispatcherOf` gives for its backend; the result goes to its health.
  * The timers are unref'd: probes alone never keep the process alive.
  */
-export function startHealthProbes(targets: readonly ProbeTarget[], settings: ProbeSettings): HealthProbes {
+export function startHealthProbes(members: readonly Member[], dispatcherOf: (backend: Backend) => C2Dispatcher,
+  settings: ProbeSettings): HealthProbes {
   const stop = new AbortController()
-  const timers = targets.map((target) => {
+  const timers = members.map((member) => {
     let running = false
     const probe = () => {
       if (running || stop.signal.aborted) return
       running = true
-      void probeOnce(target, settings, stop.signal).finally(() => (running = false))
+      void probeOnce(member, dispatcherOf(member.backend), settings, stop.signal).finally(() => (running = false))
     }
     probe()
     return setInterval(probe, settings.intervalMs).unref()
@@ -48,11 +43,12 @@ export function startHealthProbes(targets: readonly ProbeTarget[], settings: Pro
   }
 }
 
-async function probeOnce({ health, dispatcher, basePath }: ProbeTarget, { path, timeoutMs }: ProbeSettings,
+async function probeOnce({ backend, health }: Member, dispatcher: C2Dispatcher, { path, timeoutMs }: ProbeSettings,
   signal: AbortSignal): Promise<void> {
   const what = `probe ${path}`
   try {
-    const statusCode = await probeStatus(dispatcher, basePath + path, timeoutMs, signal)
+    // the backend's base path goes before the probe path, as before any request's
+    const statusCode = await probeStatus(dispatcher, backend.basePath + path, timeoutMs, signal)
     if (signal.aborted) return
     health.recordProbe(statusCode >= 200 && statusCode < 400, `${what} answered ${statusCode}`)
   } catch (err) {

@@ -1,29 +1,30 @@
 // ip-hash: the same client address goes to the same backend while that backend is up.
-import type { BalancePolicy, Peer } from './policy.js'
+import type { BalancePolicy } from './balance-policy.js'
+import type { Member } from './member.js'
 
 /**
- * Weighted rendezvous hashing (highest random weight): each peer scores hash(client, peer)
- * and the highest eligible score wins. A client stays on its backend while that backend is
- * eligible; when it is down only its own clients move, and they come back when it returns
- * (nginx's ip_hash rehashes instead, and moves more clients than the lost backend had).
+ * Weighted rendezvous hashing (highest random weight): each member scores hash(client,
+ * backend URL) and the highest eligible score wins. A client stays on its backend while that
+ * backend is eligible; when it is down only its own clients move, and they come back when it
+ * returns (nginx's ip_hash rehashes instead, and moves more clients than the lost backend had).
  */
 export class IpHash implements BalancePolicy {
   private readonly seeds: number[]
 
-  constructor(private readonly peers: readonly Peer[]) {
-    this.seeds = peers.map((peer) => fnv1a(peer.key, FNV_OFFSET))
+  constructor(private readonly members: readonly Member[]) {
+    this.seeds = members.map((member) => fnv1a(member.backend.url, FNV_OFFSET))
   }
 
   pick(eligible: (i: number) => boolean, clientAddress: string): number {
-    const { peers, seeds } = this
+    const { members, seeds } = this
     const client = fnv1a(clientAddress, FNV_OFFSET)
     let best = -1
     let bestScore = -Infinity
-    for (let i = 0; i < peers.length; i++) {
+    for (let i = 0; i < members.length; i++) {
       if (!eligible(i)) continue
       // a uniform draw in (0, 1) from the pair; -weight / ln(u) is the weighted HRW score
       const u = (mix(client ^ (seeds[i] as number)) + 0.5) / 4294967296
-      const score = -(peers[i] as Peer).weight / Math.log(u)
+      const score = -(members[i] as Member).backend.weight / Math.log(u)
       if (score > bestScore) {
         best = i
         bestScore = score

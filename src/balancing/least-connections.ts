@@ -1,25 +1,26 @@
 // least-connections: the backend with the fewest exchanges open per unit of weight.
-import type { BalancePolicy, Peer } from './policy.js'
+import type { BalancePolicy } from './balance-policy.js'
+import type { Member } from './member.js'
 
 /**
  * The fewest in-flight exchanges divided by weight wins (nginx's least_conn). Ties go round
- * the peers from where the last pick stopped, so an idle pool is still shared evenly.
+ * the members from where the last pick stopped, so an idle pool is still shared evenly.
  */
 export class LeastConnections implements BalancePolicy {
   private next = 0
 
-  constructor(private readonly peers: readonly Peer[]) {}
+  constructor(private readonly members: readonly Member[]) {}
 
   pick(eligible: (i: number) => boolean): number {
-    const { peers } = this
-    const n = peers.length
+    const { members } = this
+    const n = members.length
     let best = -1
     let bestScore = Infinity
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n
       if (!eligible(i)) continue
-      const peer = peers[i] as Peer
-      const score = peer.load.inFlight / peer.weight
+      const member = members[i] as Member
+      const score = member.load.inFlight / member.backend.weight
       if (score < bestScore) {
         best = i
         bestScore = score

@@ -71,10 +71,10 @@ function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFligh
     const answer = targets.phases.c1Request(c1)
     if (answer) return c1.answer(answer)
     const { request } = c1
-    const target = targets.find(request.c2Path as string, request.headers)
-    const member = target.group.pick(request.clientAddress)
+    const route = targets.find(request.c2Path as string, request.headers)
+    const member = route.group.pick(request.clientAddress)
     const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
-    openC2(c1, target, member, body)
+    openC2(c1, route, member, body)
   } catch (err) {
     c1.fail(err as Error)
   }
@@ -90,10 +90,10 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
     const answer = targets.phases.c1Request(c1)
     if (answer) return c1.answer(answer)
     const { request } = c1
-    const target = targets.find(request.c2Path as string, request.headers)
-    const backend = target.group.pick(request.clientAddress).backend
+    const route = targets.find(request.c2Path as string, request.headers)
+    const backend = route.group.pick(request.clientAddress).backend
     c1.attempting(backend)
-    const head = c2RequestHead(c1, backend, target.strip, targets.phases)
+    const head = c2RequestHead(c1, backend, route.strip, targets.phases)
     openC2WebSocket(c1, {
       // ws:// for http://, wss:// for https://, with the same TLS rules
       url: backend.origin.replace(/^http/, 'ws') + percentEncodeNonAscii(head.path),

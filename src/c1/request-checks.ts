@@ -1,6 +1,6 @@
 // C1 request checks that uWS's lenient parser leaves to us: framing, head size, Host, bytes, tunnels.
 import { isIPv6 } from 'node:net'
-import type { C1Request, Hooks } from '../exchange/hooks.js'
+import type { Hooks } from '../exchange/hooks.js'
 
 /** A request head over this many bytes is refused with 431, as nginx's large_client_header_buffers do. */
 export const MAX_HEAD_BYTES = 64 * 1024
@@ -37,10 +37,22 @@ const UNUSUAL = /[^\t\x20-\x7e]/
 const BAD_TARGET = /[\x00-\x20\x7f\ufffd]/
 
 /**
+ * What the checks read of the head C1 copied (a C1Request): declared here rather than imported,
+ * since c1.ts imports Refusal from this file and the two would import each other.
+ */
+interface CopiedHead {
+  readonly method: string
+  readonly url: string
+  readonly query: string
+  readonly c2Path: string | undefined
+  readonly headers: readonly string[]
+}
+
+/**
  * Checks the copied head. uWS frames a request with two Content-Length values by the
  * first one, which would let the rest ride along as a smuggled request (RFC 9112 §6.3).
  */
-export function refuseRequest(request: C1Request): Refusal | undefined {
+export function refuseRequest(request: CopiedHead): Refusal | undefined {
   const { method, url, query, headers: c1Headers } = request
   // a reverse proxy does not open tunnels: undici would treat CONNECT as an upgrade (as nginx, 405)
   if (method === 'CONNECT') return { status: 405, reason: 'CONNECT is not proxied' }

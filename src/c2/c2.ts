@@ -1,12 +1,12 @@
 // C2: the backend side of one exchange — a dispatch handler (uproxy's HTTP/1.1 pool, undici's for h2) whose context is its C1.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
-import type { Member } from '../balancing/backend-group.js'
+import type { Member } from '../balancing/member.js'
 import type { C1, C1Peer } from '../c1/c1.js'
 import type { C2Controller, C2Handler, C2Request } from './exchange-handler.js'
 import { isBackendFailure, isBrokenConnection, mayRetry } from './c2-failure.js'
 import { describeError } from './gateway-errors.js'
-import type { Target } from '../routing/live-targets.js'
+import type { RouteMatch } from '../routing/live-targets.js'
 import { c2RequestHead } from '../exchange/c2-request.js'
 
 class ClientGone extends Error {
@@ -14,23 +14,23 @@ class ClientGone extends Error {
 }
 
 /**
- * Opens C2 for `c1` on `member`, one of `target`'s backends; `proto` is the scheme C1 was
+ * Opens C2 for `c1` on `member`, one of `route`'s backends; `proto` is the scheme C1 was
  * reached by (X-Forwarded-Proto). An exchange that fails before any byte reached the client
  * is sent again, up to `retries` times, on another backend of the group (or on a fresh
  * connection to the same one when a pooled connection broke), when that is safe: no request
  * body, and an idempotent method or a connection never made.
  */
-export function openC2(c1: C1, target: Target, member: Member, body: Readable | null): void {
+export function openC2(c1: C1, route: RouteMatch, member: Member, body: Readable | null): void {
   // the backend-request phase runs in the constructor, and may throw before anything is counted
-  const c2 = new C2(c1, target, member, body, 0, undefined)
-  target.owner.opened()
+  const c2 = new C2(c1, route, member, body, 0, undefined)
+  route.owner.opened()
   dispatchC2(c2)
 }
 
 function dispatchC2(c2: C2): void {
   c2.c1.c2 = c2
   c2.member.load.inFlight++
-  c2.target.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
+  c2.route.owner.pools.get(c2.member.backend).dispatch(c2.request, c2)
 }
 
 class C2 implements C2Handler, C1Peer {
@@ -40,7 +40,7 @@ class C2 implements C2Handler, C1Peer {
 
   constructor(
     readonly c1: C1,
-    readonly target: Target,
+    readonly route: RouteMatch,
     readonly member: Member,
     body: Readable | null,
     private readonly attempt: number,
@@ -48,7 +48,7 @@ class C2 implements C2Handler, C1Peer {
     private readonly tried: Member[] | undefined,
   ) {
     c1.attempting(member.backend)
-    const { method, path, headers } = c2RequestHead(c1, member.backend, target.strip, c1.phases)
+    const { method, path, headers } = c2RequestHead(c1, member.backend, route.strip, c1.phases)
     this.request = { method, path, headers, body }
   }
 
@@ -77,7 +77,7 @@ class C2 implements C2Handler, C1Peer {
     if (err instanceof ClientGone) return this.end()
     if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
     const tried = this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined
-    const next = tried && (this.target.group.pickAgain(this.c1.request.clientAddress, tried) ??
+    const next = tried && (this.route.group.pickAgain(this.c1.request.clientAddress, tried) ??
       (isBrokenConnection(err) ? this.member : undefined))
     if (!next) {
       this.end()
@@ -89,9 +89,9 @@ class C2 implements C2Handler, C1Peer {
     this.c1.retrying(next.backend, err)
     let retry: C2
     try {
-      retry = new C2(this.c1, this.target, next, null, this.attempt + 1, tried)
+      retry = new C2(this.c1, this.route, next, null, this.attempt + 1, tried)
     } catch (hookError) {
-      this.target.owner.closed()
+      this.route.owner.closed()
       return this.c1.fail(hookError as Error)
     }
     dispatchC2(retry)
@@ -110,7 +110,7 @@ class C2 implements C2Handler, C1Peer {
   /** Retries are left, nothing reached the client, and sending the request again is safe. */
   private mayRetry(err: Error): boolean {
     const { c1, request } = this
-    if (this.attempt >= this.target.owner.config.retries || c1.responseStarted || c1.done) return false
+    if (this.attempt >= this.route.owner.config.retries || c1.responseStarted || c1.done) return false
     return mayRetry(request.method, request.body != null, err)
   }
 
@@ -119,6 +119,6 @@ class C2 implements C2Handler, C1Peer {
     if (this.ended) return
     this.ended = true
     this.member.load.inFlight--
-    this.target.owner.closed()
+    this.route.owner.closed()
   }
 }

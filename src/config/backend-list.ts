@@ -1,13 +1,6 @@
-// Several backends for one route: 'http://a:1*3,http://b:2' or an array → weighted backends.
+// Several backends for one route: 'http://a:1*3,http://b:2' or an array → backends with their weights.
 import { parseBackend, type Backend } from './backend-url.js'
 import { ConfigError } from './config-error.js'
-
-/** A backend of a pool, with its share of the exchanges. */
-export interface WeightedBackend {
-  readonly backend: Backend
-  /** relative share, a whole number 1-1000 (default 1), as nginx's `server … weight=N` */
-  readonly weight: number
-}
 
 /** nginx caps weights at 1000 too; larger ones only make the round-robin cycle long. */
 const MAX_WEIGHT = 1000
@@ -18,7 +11,7 @@ const MAX_WEIGHT = 1000
  * `parse` turns one URL into a Backend (default parseBackend).
  */
 export function parseBackendList(value: unknown, what: string,
-  parse: (text: string, what: string) => Backend = parseBackend): readonly WeightedBackend[] {
+  parse: (text: string, what: string) => Backend = parseBackend): readonly Backend[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined
   if (items === undefined) throw new ConfigError(`${what}: want a string, got ${JSON.stringify(value)} (a URL, URLs split by commas, or an array)`)
   if (items.length === 0) throw new ConfigError(`${what}: the list of backends is empty`)
@@ -28,10 +21,10 @@ export function parseBackendList(value: unknown, what: string,
     if (typeof item !== 'string') throw new ConfigError(`${at}: want a string, got ${JSON.stringify(item)}`)
     const { url, weight } = splitWeight(item.trim(), at)
     const backend = parse(url, at)
-    // one backend twice would be two peers sharing one health record: say *N instead
+    // one backend twice would be two members of a group sharing one health record: say *N instead
     if (seen.has(backend.url)) throw new ConfigError(`${at}: "${backend.url}" is listed twice (give it a weight: URL*2)`)
     seen.add(backend.url)
-    return Object.freeze({ backend, weight })
+    return Object.freeze({ ...backend, weight })
   }))
 }
 

@@ -1,7 +1,7 @@
 // Backend URLs: parse what the user wrote into the parts C2 needs.
 import { ConfigError } from './config-error.js'
 
-/** A validated backend target. */
+/** A configured backend: where it is, how C2 talks to it, and its share of its group. */
 export interface Backend {
   /** normalised URL, as shown in logs: `http://127.0.0.1:8081/base` */
   readonly url: string
@@ -13,11 +13,13 @@ export interface Backend {
   readonly basePath: string
   /** C2 offers HTTP/2 by ALPN (undici allowH2); only https:// backends can take it up */
   readonly h2: boolean
+  /** relative share in its group, a whole number 1-1000, as nginx's `server … weight=N` */
+  readonly weight: number
 }
 
 /**
- * Parses `http://host[:port][/path]`, `https://…`, or a bare `host:port` (meaning http).
- * `what` names the argument in the error message.
+ * Parses `http://host[:port][/path]`, `https://…`, or a bare `host:port` (meaning http), of
+ * weight 1 (a list gives other weights). `what` names the argument in the error message.
  */
 export function parseBackend(text: string, what: string, h2 = false): Backend {
   const withScheme = text.includes('://') ? text : `http://${text}`
@@ -44,5 +46,6 @@ export function parseBackend(text: string, what: string, h2 = false): Backend {
     host: url.host,
     basePath,
     h2,
+    weight: 1,
   })
 }

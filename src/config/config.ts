@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { rootCertificates } from 'node:tls'
 import { parseAccessLogFormat, type AccessLogFormat } from '../exchange/access-log-format.js'
-import { parseBackendList, type WeightedBackend } from './backend-list.js'
+import { parseBackendList } from './backend-list.js'
 import { parseBackend, type Backend } from './backend-url.js'
 import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
 import { toHealthConfig, toRetries, toVhosts, type HealthConfig, type HostConfig, type VhostOption } from './host-config.js'
@@ -103,7 +103,7 @@ export interface ProxyConfig {
   readonly redirectHttp: boolean
   /** the first of `backends` */
   readonly backend: Backend
-  readonly backends: readonly WeightedBackend[]
+  readonly backends: readonly Backend[]
   readonly balance: PolicyName
   readonly routes: readonly Route[]
   /** hosts with their own backends and routes; other hosts get `backends` and `routes` */
@@ -185,7 +185,7 @@ function toHost(host: VhostOption, defaults: Defaults, what: string): HostConfig
   const routes = host.routes ?? []
   if (!Array.isArray(routes)) throw new ConfigError(`${at('routes')}: want an array of { prefix, backend }`)
   return Object.freeze({
-    backend: (backends[0] as WeightedBackend).backend,
+    backend: backends[0] as Backend,
     backends,
     balance: host.balance === undefined ? defaults.balance : parsePolicyName(host.balance, at('balance')),
     routes: sortRoutes(routes.map((route, i) => toRoute(route, defaults, `${at('routes')}[${i}]`))),
@@ -199,14 +199,14 @@ function toRoute(route: RouteOption, defaults: Defaults, what: string): Route {
   const backends = toBackends(route.backend, what, optionalBoolean(route.backendH2, `${what}.backendH2`) ?? defaults.h2)
   return Object.freeze({
     prefix: normalisePrefix(prefix, what),
-    backend: (backends[0] as WeightedBackend).backend,
+    backend: backends[0] as Backend,
     backends,
     balance: route.balance === undefined ? defaults.balance : parsePolicyName(route.balance, `${what}.balance`),
     rewrite: optionalBoolean(route.rewrite, `${what}.rewrite`) ?? defaults.rewrite,
   })
 }
 
-function toBackends(value: unknown, what: string, h2: boolean): readonly WeightedBackend[] {
+function toBackends(value: unknown, what: string, h2: boolean): readonly Backend[] {
   return parseBackendList(value, what, (text, at) => parseBackend(text, at, h2))
 }
 
@@ -216,7 +216,7 @@ export function configuredBackends(config: ProxyConfig): Backend[] {
   const found = new Map<string, Backend>()
   for (const host of hosts) {
     for (const list of [host.backends, ...host.routes.map((route) => route.backends)]) {
-      for (const { backend } of list) found.set(`${backend.url} ${backend.h2}`, found.get(`${backend.url} ${backend.h2}`) ?? backend)
+      for (const backend of list) found.set(`${backend.url} ${backend.h2}`, found.get(`${backend.url} ${backend.h2}`) ?? backend)
     }
   }
   return [...found.values()]

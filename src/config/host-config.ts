@@ -1,5 +1,4 @@
 // The load-balancing options (virtual hosts, health, retries) → their validated, frozen config.
-import type { WeightedBackend } from './backend-list.js'
 import type { HealthSettings } from '../balancing/backend-health.js'
 import type { Backend } from './backend-url.js'
 import type { PolicyName } from '../balancing/policy.js'
@@ -21,7 +20,7 @@ export interface VhostOption {
 export interface HostConfig {
   /** the first of `backends` */
   readonly backend: Backend
-  readonly backends: readonly WeightedBackend[]
+  readonly backends: readonly Backend[]
   readonly balance: PolicyName
   /** sorted longest prefix first */
   readonly routes: readonly Route[]

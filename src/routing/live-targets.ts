@@ -1,6 +1,5 @@
 // What one configuration routes to, at run time: pools, backend groups with their health, probes.
-import type { WeightedBackend } from '../config/backend-list.js'
-import { BackendGroup, type Member } from '../balancing/backend-group.js'
+import { BackendGroup } from '../balancing/backend-group.js'
 import { BackendHealth } from '../balancing/backend-health.js'
 import { BackendPools } from '../c2/pools.js'
 import type { Backend } from '../config/backend-url.js'
@@ -9,11 +8,12 @@ import { toByteString } from '../c1/byte-string.js'
 import type { HostConfig, ProxyConfig } from '../config/config.js'
 import { startHealthProbes, type HealthProbes } from '../balancing/health-probes.js'
 import type { Phases } from '../exchange/phases.js'
+import type { Member } from '../balancing/member.js'
 import { findRoute } from './route-table.js'
 import { findVhost, mapVhostTable, type VhostTable } from './vhost-table.js'
 
-/** Where an exchange goes: a route, or a host's every-other-path, and the group it balances over. */
-export interface Target {
+/** What routing found for a request: a route, or a host's every-other-path, and the group it balances over. */
+export interface RouteMatch {
   readonly prefix: string
   /** the prefix C2 strips before forwarding, or undefined */
   readonly strip: string | undefined
@@ -22,10 +22,10 @@ export interface Target {
   readonly owner: ProxyTargets
 }
 
-/** One Host's targets: its routes, longest prefix first, and the target of every other path. */
-interface HostTargets {
-  readonly routes: readonly Target[]
-  readonly fallback: Target
+/** One Host's routes, longest prefix first, and the match of every other path. */
+interface HostRoutes {
+  readonly routes: readonly RouteMatch[]
+  readonly fallback: RouteMatch
 }
 
 /**
@@ -34,11 +34,11 @@ interface HostTargets {
  */
 export class ProxyTargets {
   readonly pools: BackendPools
-  private readonly main: HostTargets
+  private readonly main: HostRoutes
   /** undefined when no virtual host is configured: the Host header is never looked at */
-  private readonly vhosts: VhostTable<HostTargets> | undefined
-  /** load and health per backend, shared by every group that names it */
-  private readonly members = new Map<string, Pick<Member, 'load' | 'health'> & { backend: Backend }>()
+  private readonly vhosts: VhostTable<HostRoutes> | undefined
+  /** load and health per backend (by URL and protocol), shared by every group that names it */
+  private readonly shared = new Map<string, Member>()
   private readonly probes: HealthProbes | undefined
   private active = 0
   /** set by retire(): resolves once the pools are closed */
@@ -50,18 +50,18 @@ export class ProxyTargets {
   constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void, phases: Phases) {
     this.phases = phases
     this.pools = new BackendPools(config)
-    this.main = this.hostTargets(config)
+    this.main = this.hostRoutes(config)
     const { exact, wildcards } = config.vhosts
-    this.vhosts = exact.size + wildcards.length > 0 ? mapVhostTable(config.vhosts, (host) => this.hostTargets(host)) : undefined
+    this.vhosts = exact.size + wildcards.length > 0 ? mapVhostTable(config.vhosts, (host) => this.hostRoutes(host)) : undefined
     const health = config.health
     this.probes = health.path === undefined ? undefined : startHealthProbes(
-      [...this.members.values()].map(({ backend, health }) => ({ health, dispatcher: this.pools.get(backend), basePath: backend.basePath })),
+      [...this.shared.values()], (backend) => this.pools.get(backend),
       // an answer may take the interval, but at least a second: a busy host is not a dead backend
       { path: health.path, intervalMs: health.intervalMs, timeoutMs: Math.min(Math.max(health.intervalMs, 1000), config.timeoutMs) })
   }
 
-  /** The target of a request: its virtual host's (if any are configured), then the longest route. */
-  find(path: string, headers: string[]): Target {
+  /** The match of a request: its virtual host's (if any are configured), then the longest route. */
+  find(path: string, headers: string[]): RouteMatch {
     const host = this.vhosts ? findVhost(this.vhosts, hostHeader(headers)) ?? this.main : this.main
     return findRoute(host.routes, path) ?? host.fallback
   }
@@ -95,7 +95,7 @@ export class ProxyTargets {
     this.pools.close().then(done, done)
   }
 
-  private hostTargets(host: HostConfig): HostTargets {
+  private hostRoutes(host: HostConfig): HostRoutes {
     return {
       // request paths are matched as the bytes the client sent, so prefixes are bytes too
       routes: host.routes.map((route) => ({
@@ -104,21 +104,22 @@ export class ProxyTargets {
         group: this.group(route.backends, route.balance),
         owner: this,
       })),
-      // the default backend's paths are never rewritten (SPEC.md, Routing)
+      // the default backend's paths are never rewritten: only a route has a prefix to strip
       fallback: { prefix: '/', strip: undefined, group: this.group(host.backends, host.balance), owner: this },
     }
   }
 
-  private group(backends: readonly WeightedBackend[], balance: PolicyName): BackendGroup {
-    return new BackendGroup(backends.map(({ backend, weight }) => ({ backend, key: backend.url, weight, ...this.member(backend) })), balance)
+  private group(backends: readonly Backend[], balance: PolicyName): BackendGroup {
+    return new BackendGroup(backends.map((backend) => ({ ...this.sharedState(backend), backend })), balance)
   }
 
-  private member(backend: Backend): Pick<Member, 'load' | 'health'> {
+  /** The load and health of `backend`, made on first use; probes run once per entry. */
+  private sharedState(backend: Backend): Pick<Member, 'load' | 'health'> {
     const key = `${backend.url} ${backend.h2}`
-    let member = this.members.get(key)
+    let member = this.shared.get(key)
     if (!member) {
       member = { backend, load: { inFlight: 0 }, health: new BackendHealth(backend.url, this.config.health, this.logError) }
-      this.members.set(key, member)
+      this.shared.set(key, member)
     }
     return member
   }

@@ -1,5 +1,4 @@
 // Path routes: the longest prefix on a segment boundary wins, optionally stripped.
-import type { WeightedBackend } from '../config/backend-list.js'
 import type { Backend } from '../config/backend-url.js'
 import type { PolicyName } from '../balancing/policy.js'
 import { ConfigError } from '../config/config-error.js'
@@ -10,7 +9,7 @@ export interface Route {
   readonly prefix: string
   /** the first of `backends` */
   readonly backend: Backend
-  readonly backends: readonly WeightedBackend[]
+  readonly backends: readonly Backend[]
   readonly balance: PolicyName
   /** strip the prefix before forwarding */
   readonly rewrite: boolean

@@ -14,9 +14,12 @@ export interface Seen {
   servername: string | undefined
 }
 
+/** A running origin and what reached it. */
 export interface Origin {
-  /** http://127.0.0.1:PORT or https://localhost:PORT */
+  /** http://127.0.0.1:PORT or https://localhost:PORT (another name if asked) */
   url: string
+  /** HOST:PORT, as the Host header a proxy sends this origin should read */
+  host: string
   port: number
   /** every request that reached this origin, body read whole unless the handler consumed it */
   seen: Seen[]
@@ -25,6 +28,7 @@ export interface Origin {
   server: http.Server
 }
 
+/** Answers one request; `seen` is its record, its body read whole unless the origin streams. */
 export type OriginHandler = (req: IncomingMessage, res: ServerResponse, seen: Seen) => void
 
 /** Default handler: answers `origin server response` after reading the body. */
@@ -64,14 +68,5 @@ export async function startOrigin(t: Test, handler: OriginHandler = answerOk,
     server.close(() => resolve())
   }))
   const host = opts.host ?? (opts.tls ? 'localhost' : '127.0.0.1')
-  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, port, seen, sockets, server }
-}
-
-/** Resolves when `check` holds, polling every 10 ms; fails after `ms` with `what` in the message. */
-export async function waitFor(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, host: `${host}:${port}`, port, seen, sockets, server }
 }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
+import { within } from './wait.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -17,15 +18,6 @@ export interface RunningStep {
   child: ChildProcess
   /** resolves with the first stdout or stderr line (past or future) matching `re`; rejects after `ms` */
   waitForLine(re: RegExp, ms?: number): Promise<string>
-}
-
-/** Rejects with a message naming `what` if `p` has not settled within `ms`. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)
-  })
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
 }
 
 /**

@@ -99,7 +99,7 @@ export class ProxyTargets {
         group: this.group(route.backends, route.balance),
         owner: this,
       })),
-      // the default backend's paths are never rewritten (SPEC.md, Routing)
+      // the default backend's paths are never rewritten: --rewrite strips a route's prefix, and the default has none
       fallback: { prefix: '/', strip: undefined, group: this.group(host.backends, host.balance), owner: this },
     }
   }

@@ -61,7 +61,7 @@ t.test('an exchange longer than --grace 1 is cut, and the process exits 0 after 
   await waitFor(() => origin.sockets.size === 0, 'the backend connection to close')
 })
 
-// SPEC.md asks for idle keep-alive connections to be closed at once. uWS 20.30 offers no per-connection hook
+// Shutdown should close idle keep-alive connections at once, as nginx and Go's Server.Shutdown do. uWS 20.30 offers no per-connection hook
 // (no app.filter) and startProxy's shutdown only calls app.close() after the drain, so an idle connection
 // stays open, and is served, until the in-flight exchanges are done or the grace period ends.
 t.test('an idle keep-alive connection is closed at once on SIGTERM, while an exchange is still in flight', {

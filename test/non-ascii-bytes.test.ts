@@ -98,7 +98,7 @@ t.test('uWS 20.30 drops bytes above 0x7F at either end of a header value, before
   await rawExchange(proxy.port, bytes('GET / HTTP/1.1\r\nHost: x\r\nX-Edge: \xc3\x9cber caf\xc3\xa9\r\nConnection: close\r\n\r\n'), 3000)
   const seen = origin.heads[0]
   t.equal(rawHeaderValue(seen ?? Buffer.alloc(0), 'x-edge')?.toString('latin1'), 'ber caf',
-    'got these bytes at the origin; a uWS that keeps them needs the README limit removed')
+    'got these bytes at the origin; a uWS that keeps them needs the limit in docs/uws-limits.md removed')
 })
 
 t.test('a WebSocket handshake keeps header bytes exact, its path without dot-segments, non-ASCII path bytes as %XX', async (t) => {

@@ -4,7 +4,7 @@ import { closeSync, openSync } from 'node:fs'
 /**
  * Runs `fn` with file descriptor 1 pointed at /dev/null. uWS 20.30's `app.domain(name)`
  * prints "finding NAME" and "Browsed to SNI: NAME" with std::cout, which would come before
- * the ready line (SPEC.md: the first stdout line). Node cannot dup2, so fd 1 is reopened
+ * the ready line, which must be the first stdout line (scripts and tests read the port from it). Node cannot dup2, so fd 1 is reopened
  * through /proc/self/fd (Linux). Anywhere that is not possible, `fn` simply runs as is.
  */
 export function withoutNativeStdout<T>(fn: () => T): T {

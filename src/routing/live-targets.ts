@@ -104,7 +104,7 @@ export class ProxyTargets {
         group: this.group(route.backends, route.balance),
         owner: this,
       })),
-      // the default backend's paths are never rewritten: only a route has a prefix to strip
+      // the default backend's paths are never rewritten: --rewrite strips a route's prefix, and the default has none
       fallback: { prefix: '/', strip: undefined, group: this.group(host.backends, host.balance), owner: this },
     }
   }

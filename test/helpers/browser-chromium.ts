@@ -8,7 +8,8 @@ export const CHROMIUM_PATH = '/usr/bin/chromium'
 
 /**
  * Flags for a closed network: without the background-networking ones Chromium keeps trying
- * Google's hosts at start-up (see .library/env/machines/node.md). --no-sandbox because CI runs as root.
+ * Google's hosts at start-up (component updates, sync, QUIC probes) and waits on them when there
+ * is no network. --no-sandbox because CI runs as root.
  */
 export const CHROMIUM_ARGS = [
   '--headless',

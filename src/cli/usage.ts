@@ -31,7 +31,7 @@ export const USAGE = [
 
 /** What the table says beside the help: ['repeatable', '0: no limit', 'default 60']. */
 function notes(key: OptionKey): string[] {
-  const { kind, default: value } = OPTIONS[key] as OptionSpec<OptionKind<unknown>>
+  const { kind, default: value }: OptionSpec<OptionKind<unknown>> = OPTIONS[key]
   return [
     ...(kind.syntax.takes === 'many' ? ['repeatable'] : []),
     ...(kind.note === undefined ? [] : [kind.note]),

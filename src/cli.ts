@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The bin: parse, start, print the ready line, stop on signals; the only place that exits.
 import { createRequire } from 'node:module'
-import { parseCliArgs, type CliArgs } from './cli/cli-args.js'
+import { nameCliOptions, parseCliArgs, type CliArgs } from './cli/cli-args.js'
 import { readConfigFile } from './cli/config-file.js'
 import { startProxy, type Proxy } from './index.js'
 import { USAGE } from './cli/usage.js'
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<void> {
     if (args.help) return void process.stdout.write(USAGE)
     if (args.version) return void process.stdout.write(`${version()}\n`)
     const fromFile = args.configFile === undefined ? {} : readConfigFile(args.configFile)
-    proxy = await startProxy({ ...fromFile, ...args.options })
+    proxy = await startProxy({ ...fromFile, ...args.options }, nameCliOptions(args, fromFile))
   } catch (err) {
     const code = (err as { code?: string }).code
     process.stderr.write(`uproxy: ${(err as Error).message}\n`)
@@ -43,7 +43,8 @@ async function main(argv: string[]): Promise<void> {
 async function reload(proxy: Proxy, args: CliArgs): Promise<void> {
   if (args.configFile === undefined) return void process.stderr.write('uproxy: SIGHUP ignored: there is no --config file to read again\n')
   try {
-    await proxy.reload({ ...readConfigFile(args.configFile), ...args.options })
+    const fromFile = readConfigFile(args.configFile)
+    await proxy.reload({ ...fromFile, ...args.options }, nameCliOptions(args, fromFile))
     process.stderr.write(`uproxy: reloaded ${args.configFile}\n`)
   } catch (err) {
     process.stderr.write(`uproxy: reload rejected, the running configuration stays: ${(err as Error).message}\n`)

@@ -4,7 +4,8 @@ import { createLogs } from './exchange/access-log.js'
 import { createRedirectApp } from './c1/redirect-app.js'
 import { createC1App, type C1Context } from './c1/c1-app.js'
 import type { C1 } from './c1/c1.js'
-import { toConfig, type Listener, type ProxyConfig, type ProxyOptions } from './config/config.js'
+import { toConfig, type Listener, type OptionNamer, type ProxyConfig, type ProxyOptions } from './config/config.js'
+import { nameApiOption } from './config/option-table.js'
 import { InFlight, type Closable } from './c1/in-flight.js'
 import { listenerUrl } from './config/listen-address.js'
 import { loadNativeUws, type Uws } from './c1/native-uws.js'
@@ -15,7 +16,7 @@ import type { Hooks } from './exchange/hooks.js'
 
 export { ConfigError }
 export { NativeUwsMissing } from './c1/native-uws.js'
-export type { ListenOption, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config/config.js'
+export type { ListenOption, OptionNamer, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config/config.js'
 export type { AccessLogFormat } from './exchange/access-log-format.js'
 export type {
   Answer, C1Request, C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, FailedAttempt, Hooks, Outcome,
@@ -37,10 +38,10 @@ export interface Proxy {
   /**
    * Swaps in new routes, backends, policies and health settings without dropping a connection
    * or an exchange: exchanges under way finish on the old pools, which then close. Rejects
-   * with ConfigError, keeping the old configuration, when `options` are invalid. Listen
-   * addresses and TLS certificates stay as they were started.
+   * with ConfigError, keeping the old configuration, when `options` are invalid (named as
+   * startProxy names them). Listen addresses and TLS certificates stay as they were started.
    */
-  reload(options: ProxyOptions): Promise<void>
+  reload(options: ProxyOptions, nameOption?: OptionNamer): Promise<void>
   /** Opens the `accessLog` file again by its name, as nginx does on SIGUSR1 once logrotate moved it. */
   reopenLogs(): void
 }
@@ -75,15 +76,16 @@ export class ListenError extends Error {
 /**
  * Starts a proxy: C1 on `listen`, C2 to `backend` and `routes`.
  * Throws ConfigError for bad options, NativeUwsMissing without the native uWS binding,
- * ListenError when the address cannot be bound.
+ * ListenError when the address cannot be bound. A ConfigError names the option by its API
+ * name ('routes[0]'), or as `nameOption` does (a command line names its flags).
  */
-export async function startProxy(options: StartOptions = {}): Promise<Proxy> {
+export async function startProxy(options: StartOptions = {}, nameOption: OptionNamer = nameApiOption): Promise<Proxy> {
   const { hooks = [], ...proxyOptions } = options
-  const config = toConfig(proxyOptions)
+  const config = toConfig(proxyOptions, nameOption)
   checkHooks(hooks)
   const uws = loadNativeUws()
   // opens the access-log file, so a path that cannot be written fails before anything listens
-  const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog })
+  const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
   const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs)) }
   const retiring = new Set<ProxyTargets>()
@@ -117,9 +119,9 @@ export async function startProxy(options: StartOptions = {}): Promise<Proxy> {
     urls,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
       live.current.config.graceMs)),
-    async reload(options) {
+    async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
-      const next = toConfig(options)
+      const next = toConfig(options, nameReloaded)
       const startOnly = (c: ProxyConfig) => JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat])
       if (startOnly(next) !== startOnly(config)) {
         logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')

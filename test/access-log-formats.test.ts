@@ -145,8 +145,8 @@ t.test('--access-log FILE: lines go to the file; SIGUSR1 reopens it after logrot
 t.test('a bad --access-log-format or an unwritable --access-log exits 2 with one line', async (t) => {
   const format = runCli(t, ['--listen', '127.0.0.1:0', '--access-log-format', 'common'])
   t.equal(await format.exited, 2)
-  t.equal(format.stderr(), 'uproxy: accessLogFormat: want one of short, combined, json, got "common"\n')
+  t.equal(format.stderr(), 'uproxy: --access-log-format: want one of short, combined, json, got "common"\n')
   const file = runCli(t, ['--listen', '127.0.0.1:0', '--access-log', '/nonexistent/dir/access.log'])
   t.equal(await file.exited, 2)
-  t.equal(file.stderr(), 'uproxy: accessLog: cannot open "/nonexistent/dir/access.log" (ENOENT)\n')
+  t.equal(file.stderr(), 'uproxy: --access-log: cannot open "/nonexistent/dir/access.log" (ENOENT)\n')
 })

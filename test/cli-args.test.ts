@@ -1,7 +1,7 @@
 // parseCliArgs: argv → the options the flags set, and one ConfigError naming each bad argument.
 import t from 'tap'
-import { parseCliArgs } from '../src/cli/cli-args.js'
-import type { ProxyOptions } from '../src/config/config.js'
+import { nameCliOptions, parseCliArgs } from '../src/cli/cli-args.js'
+import { toConfig, type ProxyOptions } from '../src/config/config.js'
 
 const parsed: Array<[argv: string[], options: ProxyOptions]> = [
   [[], {}],
@@ -63,17 +63,17 @@ const refused: Array<[argv: string[], message: RegExp]> = [
   [['--route', '/api'], /^--route: "\/api" is not PREFIX=URL/],
   [['--route', '=http://a'], /^--route: "=http:\/\/a" is not PREFIX=URL/],
   [['--route', '/api='], /^--route: "\/api=" is not PREFIX=URL/],
-  [['--timeout', 'soon'], /^--timeout: "soon" is not a number of seconds/],
-  [['--timeout=-1'], /^--timeout: "-1" is not a number of seconds/],
-  [['--timeout', ''], /^--timeout: "" is not a number of seconds/],
-  [['--grace', 'Infinity'], /^--grace: "Infinity" is not a number of seconds/],
+  [['--timeout', 'soon'], /^--timeout: "soon" is not a positive number of seconds$/],
+  [['--timeout=-1'], /^--timeout: "-1" is not a positive number of seconds$/],
+  [['--timeout', ''], /^--timeout: "" is not a positive number of seconds$/],
+  [['--grace', 'Infinity'], /^--grace: "Infinity" is not a non-negative number of seconds$/],
   [['--vhost', 'a.test'], /^--vhost: "a\.test" is not HOST=URL\[,URL…\]$/],
   [['--vhost', 'a.test='], /^--vhost: "a\.test=" is not HOST=URL/],
   [['--vhost', 'a.test=http://a', '--vhost', 'A.TEST=http://b'], /^--vhost: host "a\.test" is given twice$/],
-  [['--max-fails', 'two'], /^--max-fails: "two" is not a whole number$/],
-  [['--retries', '1.5'], /^--retries: "1\.5" is not a whole number$/],
-  [['--fail-timeout', 'soon'], /^--fail-timeout: "soon" is not a number of seconds/],
-  [['--health-interval', ''], /^--health-interval: "" is not a number of seconds/],
+  [['--max-fails', 'two'], /^--max-fails: "two" is not a whole number 1 or more$/],
+  [['--retries', '1.5'], /^--retries: "1\.5" is not a whole number 0 or more$/],
+  [['--fail-timeout', 'soon'], /^--fail-timeout: "soon" is not a positive number of seconds$/],
+  [['--health-interval', ''], /^--health-interval: "" is not a positive number of seconds$/],
 ]
 
 t.test('a bad argument throws one ConfigError whose one-line message names it', async (t) => {
@@ -88,5 +88,40 @@ t.test('a bad argument throws one ConfigError whose one-line message names it', 
     const text = (caught as Error | undefined)?.message ?? ''
     t.match(text, message, `argv ${JSON.stringify(argv)}: want a message matching ${message}`)
     t.notMatch(text, /\n/, `argv ${JSON.stringify(argv)}: want one line`)
+  }
+})
+
+const named: Array<[what: string, argv: string[], fromFile: object, message: RegExp]> = [
+  ['a bad --route', ['--route', 'api=http://a'], {}, /^--route: prefix "api" must start with \/$/],
+  ['a bad route in the file', [], { routes: [{ prefix: 'api', backend: 'http://a' }] }, /^routes\[0\]: prefix "api" must start with \/$/],
+  ['a bad --route over the file\'s routes', ['--route', 'api=http://a'], { routes: [] }, /^--route: prefix "api"/],
+  ['the BACKEND argument', ['ftp://a'], {}, /^backend: "ftp:\/\/a" must use http:\/\/ or https:\/\/$/],
+  ['--backend', ['--backend', 'ftp://a'], {}, /^--backend: "ftp:\/\/a" must use/],
+  ['backend in the file', [], { backend: 'ftp://a' }, /^backend: "ftp:\/\/a" must use/],
+  ['--redirect-http without two listeners', ['--redirect-http'], {}, /^--redirect-http: needs an http:\/\/ and an https:\/\/ listen address/],
+  ['redirectHttp in the file', [], { redirectHttp: true }, /^redirectHttp: needs an http:\/\//],
+  ['--tls-key alone', ['--tls-key', 'k.pem'], {}, /^--tls-key: given without --tls-cert FILE$/],
+  ['tlsKey in the file', [], { tlsKey: 'k.pem' }, /^tlsKey: given without --tls-cert FILE$/],
+  ['an unreadable --ca', ['--ca', '/nonexistent/ca.pem'], {}, /^--ca: cannot read "\/nonexistent\/ca\.pem" \(ENOENT\)$/],
+  ['timeout in the file', [], { timeout: 0 }, /^timeout: "0" is not a positive number of seconds$/],
+  ['a --vhost with a bad backend', ['--vhost', 'a.test=ftp://a'], {}, /^--vhost: "ftp:\/\/a" must use/],
+  ['a vhost in the file with a bad backend', [], { vhosts: { 'a.test': 'ftp://a' } }, /^vhosts\["a\.test"\]\.backend: "ftp:\/\/a" must use/],
+  ['an https:// --listen without a certificate', ['--listen', 'https://127.0.0.1:0', '--listen', '127.0.0.1:0'], {},
+    /^--listen: an https:\/\/ address needs a certificate/],
+  ['--balance in the file', [], { balance: 'fastest' }, /^balance: "fastest" is not a policy/],
+  ['--balance', ['--balance', 'fastest'], {}, /^--balance: "fastest" is not a policy/],
+]
+
+t.test('the command line and a --config file merged: errors name flags for what the flags set, API names for what the file set', async (t) => {
+  for (const [what, argv, fromFile, message] of named) {
+    let caught: unknown
+    try {
+      const args = parseCliArgs(argv)
+      toConfig({ ...fromFile, ...args.options }, nameCliOptions(args, fromFile))
+    } catch (err) {
+      caught = err
+    }
+    t.equal((caught as { code?: string } | undefined)?.code, 'UPROXY_BAD_CONFIG', `${what}: want a ConfigError`)
+    t.match((caught as Error | undefined)?.message ?? '', message, `${what}: got ${JSON.stringify((caught as Error | undefined)?.message)}, want ${message}`)
   }
 })

@@ -46,11 +46,11 @@ t.test('the ready line comes first with the real port; a backend as -b URL or as
 t.test('a bad argument: exit 2 and one stderr line naming it', async (t) => {
   const cases: Array<[what: string, args: string[], line: RegExp]> = [
     ['unknown flag', ['--frobnicate'], /^uproxy: unknown option --frobnicate\b/],
-    ['malformed URL', ['--backend', 'http://exa mple'], /^uproxy: backend: "http:\/\/exa mple" is not a URL/],
+    ['malformed URL', ['--backend', 'http://exa mple'], /^uproxy: --backend: "http:\/\/exa mple" is not a URL/],
     ['ftp:// scheme', ['ftp://127.0.0.1:21'], /^uproxy: backend: "ftp:\/\/127\.0\.0\.1:21" must use http:\/\/ or https:\/\//],
-    ['malformed route', ['--route', 'api=http://a'], /^uproxy: routes\[0\]: prefix "api" must start with \//],
+    ['malformed route', ['--route', 'api=http://a'], /^uproxy: --route: prefix "api" must start with \//],
     ['port out of range', ['--listen', '127.0.0.1:65536'], /^uproxy: --listen: port "127\.0\.0\.1:65536" is out of range 0-65535/],
-    ['bad --timeout', ['--timeout', 'soon'], /^uproxy: --timeout: "soon" is not a number of seconds/],
+    ['bad --timeout', ['--timeout', 'soon'], /^uproxy: --timeout: "soon" is not a positive number of seconds$/m],
   ]
   const runs = cases.map(([, args]) => runCli(t, args))
   for (const [i, [what, , line]] of cases.entries()) await failsWith(t, runs[i]!, what, 2, line)

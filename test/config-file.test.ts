@@ -72,10 +72,13 @@ t.test('the file sets listen, backend and routes (objects, with their own rewrit
   t.equal(fallback.seen.length, 1, 'the file backend was not used by the overriding run')
 })
 
-t.test('an unknown key or invalid JSON in the file: exit 2 and one stderr line', async (t) => {
+t.test('an unknown key, invalid JSON or a bad option in the file: exit 2 and one stderr line naming it by its key', async (t) => {
   const cases: Array<[what: string, text: string, line: RegExp]> = [
     ['unknown key', '{ "backend": "http://127.0.0.1:9", "upstream": "http://127.0.0.1:9" }', /^uproxy: unknown option "upstream"/],
     ['invalid JSON', '{ "backend": "http://127.0.0.1:9", }', /^uproxy: --config: ".*uproxy\.json" is not valid JSON/],
+    ['a bad route, named as the file names it', '{ "routes": [{ "prefix": "api", "backend": "http://127.0.0.1:9" }] }',
+      /^uproxy: routes\[0\]: prefix "api" must start with \/$/m],
+    ['a bad duration, named as the file names it', '{ "timeout": 0 }', /^uproxy: timeout: "0" is not a positive number of seconds$/m],
   ]
   const runs = cases.map(([, text]) => runCli(t, ['--config', configFile(t, text)]))
   for (const [i, [what, , line]] of cases.entries()) {

@@ -139,9 +139,12 @@ t.test('bad or unreadable certificate files exit 2 with one line naming the file
   const garbage = join(cert.dir, 'garbage.pem')
   writeFileSync(garbage, 'not a certificate\n')
   const cases: [string[], RegExp][] = [
-    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', cert.keyFile], /^uproxy: tlsCert: cannot read "\/nonexistent\/cert\.pem" \(ENOENT\)\n$/],
-    [['--tls-cert', cert.certFile, '--tls-key', garbage], /^uproxy: tlsKey: ".*garbage\.pem" holds no PEM private key\n$/],
+    [['--tls-cert', '/nonexistent/cert.pem', '--tls-key', cert.keyFile], /^uproxy: --tls-cert: cannot read "\/nonexistent\/cert\.pem" \(ENOENT\)\n$/],
+    [['--tls-cert', cert.certFile, '--tls-key', garbage], /^uproxy: --tls-key: ".*garbage\.pem" holds no PEM private key\n$/],
     [['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--sni', 'a.test'], /^uproxy: --sni: "a\.test" is not HOST=CERT_FILE,KEY_FILE\n$/],
+    [['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--sni', `bad name!=${cert.certFile},${cert.keyFile}`], /^uproxy: --sni "bad name!": not a host name\n$/],
+    [['--tls-cert', cert.certFile, '--tls-key', cert.keyFile, '--sni', `a.test=/nonexistent/a.pem,${cert.keyFile}`],
+      /^uproxy: --sni "a\.test" cert: cannot read "\/nonexistent\/a\.pem" \(ENOENT\)\n$/],
   ]
   const runs = cases.map(([args]) => runCli(t, ['--listen', '127.0.0.1:0', ...args]))
   const codes = await Promise.all(runs.map((run) => run.exited))

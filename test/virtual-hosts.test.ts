@@ -55,8 +55,8 @@ t.test('CLI: --vhost HOST=URL,URL balances within the host; other hosts keep BAC
 t.test('a bad --vhost is one line and exit 2', async (t) => {
   for (const [arg, message] of [
     ['app.test', /^uproxy: --vhost: "app\.test" is not HOST=URL\[,URL…\]$/m],
-    ['app.test:80=http://a', /^uproxy: vhosts: "app\.test:80" is not a host name or \*\.domain \(no port, no path\)$/m],
-    ['app.test=ftp://a', /^uproxy: vhosts\["app\.test"\]\.backend: "ftp:\/\/a" must use http:\/\/ or https:\/\//m],
+    ['app.test:80=http://a', /^uproxy: --vhost: "app\.test:80" is not a host name or \*\.domain \(no port, no path\)$/m],
+    ['app.test=ftp://a', /^uproxy: --vhost: "ftp:\/\/a" must use http:\/\/ or https:\/\//m],
   ] as const) {
     const run = runCli(t, ['--listen', '127.0.0.1:0', '--vhost', arg])
     t.equal(await run.exited, 2, `--vhost ${arg}: exit 2`)

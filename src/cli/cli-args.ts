@@ -1,8 +1,8 @@
-// argv → what the user asked for (node:util parseArgs); bad arguments become ConfigError.
-import { parseArgs } from 'node:util'
-import type { AccessLogFormat } from '../exchange/access-log-format.js'
+// argv → what the user asked for (node:util parseArgs, its flags from the option table); bad arguments become ConfigError.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError } from '../config/config-error.js'
-import { parseListen, type PolicyName, type ProxyOptions, type RouteOption, type SniOption } from '../config/config.js'
+import type { FlagSyntax } from '../config/option-kind.js'
+import { CLI_FLAGS, nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type ProxyOptions } from '../config/option-table.js'
 
 /** The command line, understood. `options` holds only what the flags set. */
 export interface CliArgs {
@@ -10,40 +10,22 @@ export interface CliArgs {
   version: boolean
   configFile: string | undefined
   options: ProxyOptions
+  /** the backend was given as the BACKEND argument, not as --backend */
+  backendArgument: boolean
 }
 
-const FLAGS = {
-  backend: { type: 'string', short: 'b' },
-  listen: { type: 'string', short: 'l', multiple: true },
-  route: { type: 'string', short: 'r', multiple: true },
-  rewrite: { type: 'boolean' },
-  'preserve-host': { type: 'boolean' },
-  timeout: { type: 'string' },
-  'read-timeout': { type: 'string' },
-  grace: { type: 'string' },
-  ca: { type: 'string', multiple: true },
-  insecure: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-  'access-log': { type: 'string' },
-  'access-log-format': { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-passphrase': { type: 'string' },
-  sni: { type: 'string', multiple: true },
-  'redirect-http': { type: 'boolean' },
-  'backend-h2': { type: 'boolean' },
-  balance: { type: 'string' },
-  vhost: { type: 'string', multiple: true },
-  'max-fails': { type: 'string' },
-  'fail-window': { type: 'string' },
-  'fail-timeout': { type: 'string' },
-  'health-path': { type: 'string' },
-  'health-interval': { type: 'string' },
-  retries: { type: 'string' },
-  config: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const
+const OPTION_KEYS = Object.keys(OPTIONS) as OptionKey[]
+
+/** parseArgs' flags: every option's, then the command line's own. */
+const FLAGS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries([
+  ...OPTION_KEYS.map((key) => {
+    const { flag, short, kind } = OPTIONS[key]
+    const type = kind.syntax.takes === 'nothing' ? 'boolean' as const : 'string' as const
+    return [flag, { type, multiple: kind.syntax.takes === 'many', ...(short === undefined ? {} : { short }) }] as const
+  }),
+  ...CLI_FLAGS.map(({ flag, short, metavar }) =>
+    [flag, { type: metavar === undefined ? 'boolean' as const : 'string' as const, ...(short === undefined ? {} : { short }) }] as const),
+])
 
 /** Parses uproxy's argv (without node and the script). Throws ConfigError naming the argument. */
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -58,77 +40,43 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (positionals.length === 1 && values.backend !== undefined) {
     throw new ConfigError(`backend given twice: "${positionals[0]}" and --backend ${values.backend}`)
   }
-  const options: ProxyOptions = {}
-  const backend = positionals[0] ?? values.backend
-  if (backend !== undefined) options.backend = backend
-  if (values.listen?.length === 1) options.listen = parseListen(values.listen[0] as string, '--listen')
-  else if (values.listen) options.listen = values.listen.map((text) => parseListen(text, '--listen'))
-  if (values.route) options.routes = values.route.map(parseRoute)
-  if (values.rewrite) options.rewrite = true
-  if (values['preserve-host']) options.preserveHost = true
-  if (values.timeout !== undefined) options.timeout = parseSeconds(values.timeout, '--timeout')
-  if (values['read-timeout'] !== undefined) options.readTimeout = parseSeconds(values['read-timeout'], '--read-timeout')
-  if (values.grace !== undefined) options.grace = parseSeconds(values.grace, '--grace')
-  if (values.ca) options.ca = values.ca
-  if (values.insecure) options.insecure = true
-  if (values.quiet) options.quiet = true
-  if (values['access-log'] !== undefined) options.accessLog = values['access-log']
-  // the format name is checked by toConfig, which names the option
-  if (values['access-log-format'] !== undefined) options.accessLogFormat = values['access-log-format'] as AccessLogFormat
-  if (values['tls-cert'] !== undefined) options.tlsCert = values['tls-cert']
-  if (values['tls-key'] !== undefined) options.tlsKey = values['tls-key']
-  if (values['tls-passphrase'] !== undefined) options.tlsPassphrase = values['tls-passphrase']
-  if (values.sni) options.sni = Object.fromEntries(values.sni.map(parseSni))
-  if (values['redirect-http']) options.redirectHttp = true
-  if (values['backend-h2']) options.backendH2 = true
-  // policy names, paths and ranges are checked by toConfig, which names the option
-  if (values.balance !== undefined) options.balance = values.balance as PolicyName
-  if (values.vhost) options.vhosts = parseVhosts(values.vhost)
-  if (values['max-fails'] !== undefined) options.maxFails = parseCount(values['max-fails'], '--max-fails')
-  if (values['fail-window'] !== undefined) options.failWindow = parseSeconds(values['fail-window'], '--fail-window')
-  if (values['fail-timeout'] !== undefined) options.failTimeout = parseSeconds(values['fail-timeout'], '--fail-timeout')
-  if (values['health-path'] !== undefined) options.healthPath = values['health-path']
-  if (values['health-interval'] !== undefined) options.healthInterval = parseSeconds(values['health-interval'], '--health-interval')
-  if (values.retries !== undefined) options.retries = parseCount(values.retries, '--retries')
-  return { help: values.help ?? false, version: values.version ?? false, configFile: values.config, options }
-}
-
-/** 'PREFIX=URL' → a route option. */
-function parseRoute(text: string): RouteOption {
-  const at = text.indexOf('=')
-  if (at <= 0 || at === text.length - 1) throw new ConfigError(`--route: "${text}" is not PREFIX=URL`)
-  return { prefix: text.slice(0, at), backend: text.slice(at + 1) }
-}
-
-/** 'HOST=URL[,URL…]', repeatable → { host: 'URL[,URL…]' }. */
-function parseVhosts(texts: string[]): Record<string, string> {
-  const vhosts: Record<string, string> = {}
-  for (const text of texts) {
-    const at = text.indexOf('=')
-    if (at <= 0 || at === text.length - 1) throw new ConfigError(`--vhost: "${text}" is not HOST=URL[,URL…]`)
-    const host = text.slice(0, at).toLowerCase()
-    if (Object.hasOwn(vhosts, host)) throw new ConfigError(`--vhost: host "${host}" is given twice`)
-    vhosts[host] = text.slice(at + 1)
+  const options: Record<string, unknown> = {}
+  for (const key of OPTION_KEYS) {
+    const { flag, kind } = OPTIONS[key]
+    const value = values[flag]
+    if (value !== undefined) options[key] = fromFlag(kind.syntax, value, `--${flag}`)
   }
-  return vhosts
+  if (positionals.length === 1) options.backend = positionals[0]
+  return {
+    help: values.help === true,
+    version: values.version === true,
+    configFile: values.config as string | undefined,
+    options: options as ProxyOptions,
+    backendArgument: positionals.length === 1,
+  }
 }
 
-/** 'HOST=CERT,KEY' → [host, { cert, key }]. */
-function parseSni(text: string): [string, SniOption] {
-  const match = /^([^=]+)=([^,]+),(.+)$/.exec(text)
-  if (!match) throw new ConfigError(`--sni: "${text}" is not HOST=CERT_FILE,KEY_FILE`)
-  return [match[1] as string, { cert: match[2] as string, key: match[3] as string }]
+/**
+ * How errors name options when the command line and a --config file are merged: a key the
+ * file set (and no flag overrode) by its API name, any other by its flag.
+ */
+export function nameCliOptions(args: CliArgs, fromFile: object): OptionNamer {
+  return (key, path = '') => {
+    if (Object.hasOwn(fromFile, key) && !Object.hasOwn(args.options, key)) return nameApiOption(key, path)
+    if (key === 'backend' && args.backendArgument) return 'backend'
+    // flags have no syntax for indexes or fields ('[0]', '.port'): the message quotes the value
+    // instead; a named element (' "a.test"') still says which one
+    return `--${OPTIONS[key].flag}${path.startsWith(' ') ? path : ''}`
+  }
 }
 
-function parseSeconds(text: string, what: string): number {
-  const value = Number(text)
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new ConfigError(`${what}: "${text}" is not a number of seconds`)
-  return value
-}
-
-function parseCount(text: string, what: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what}: "${text}" is not a whole number`)
-  return Number(text)
+/** A flag's value as parseArgs gives it → the API value. */
+function fromFlag(syntax: FlagSyntax<unknown>, value: string | boolean | (string | boolean)[], flag: string): unknown {
+  switch (syntax.takes) {
+    case 'nothing': return syntax.parse()
+    case 'one': return syntax.parse(value as string, flag)
+    case 'many': return syntax.parse(value as string[], flag)
+  }
 }
 
 /** parseArgs' messages run long; keep the part that names the argument. */
@@ -139,8 +87,7 @@ function parseArgsMessage(err: Error): string {
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     // name is '-l, --listen <value>' or '--quiet': say the long form, and what is wrong with its value
     const long = /--[\w-]+/.exec(name)?.[0] ?? name
-    const flag = (FLAGS as Record<string, { type: string }>)[long.slice(2)]
-    if (flag?.type === 'boolean') return `option ${long} takes no value (see uproxy --help)`
+    if (FLAGS[long.slice(2)]?.type === 'boolean') return `option ${long} takes no value (see uproxy --help)`
     return `option ${long} needs a value (a value starting with - goes as ${long}=VALUE; see uproxy --help)`
   }
   return err.message.split('\n')[0] as string

@@ -1,5 +1,7 @@
 // Where C1 listens: one or more HOST:PORT addresses, each plain HTTP or TLS.
 import { ConfigError } from './config-error.js'
+import type { NameAt } from './option-kind.js'
+import type { OptionNamer } from './option-table.js'
 
 /** A listen address as a user writes it: 'HOST:PORT', 'https://HOST:PORT', or an object. */
 export type ListenOption = { host?: string; port?: number; tls?: boolean } | string
@@ -28,16 +30,16 @@ export function parseListen(text: string, what = 'listen'): { host: string; port
  * An address that names no scheme is HTTPS when there is a certificate and it is the last
  * one (so `--listen :80 --listen :443` serves HTTP on 80, HTTPS on 443), else plain HTTP.
  */
-export function toListeners(listen: ListenOption | ListenOption[], hasCertificate: boolean): Listener[] {
+export function toListeners(listen: ListenOption | ListenOption[], hasCertificate: boolean, name: OptionNamer): Listener[] {
   const all = Array.isArray(listen) ? listen : [listen]
-  if (all.length === 0) throw new ConfigError('listen: want at least one HOST:PORT')
+  if (all.length === 0) throw new ConfigError(`${name('listen')}: want at least one HOST:PORT`)
   const listeners = all.map((each, i) =>
-    toListener(each, hasCertificate && i === all.length - 1, all.length > 1 ? `listen[${i}]` : 'listen'))
+    toListener(each, hasCertificate && i === all.length - 1, (path = '') => name('listen', all.length > 1 ? `[${i}]${path}` : path)))
   if (listeners.some((l) => l.tls) && !hasCertificate) {
-    throw new ConfigError('listen: an https:// address needs a certificate (--tls-cert FILE --tls-key FILE)')
+    throw new ConfigError(`${name('listen')}: an https:// address needs a certificate (--tls-cert FILE --tls-key FILE)`)
   }
   if (hasCertificate && !listeners.some((l) => l.tls)) {
-    throw new ConfigError('tlsCert: every listen address is http://; drop the certificate or add an https:// address')
+    throw new ConfigError(`${name('tlsCert')}: every listen address is http://; drop the certificate or add an https:// address`)
   }
   return listeners.map((l) => Object.freeze(l))
 }
@@ -48,17 +50,17 @@ export function listenerUrl(listener: Listener, port: number): string {
   return `${listener.tls ? 'https' : 'http'}://${host}:${port}`
 }
 
-function toListener(listen: ListenOption, tlsByDefault: boolean, what: string): Listener {
+function toListener(listen: ListenOption, tlsByDefault: boolean, at: NameAt): Listener {
   if (typeof listen === 'string') {
-    const { host, port, tls } = parseListen(listen, what)
+    const { host, port, tls } = parseListen(listen, at())
     return { host, port, tls: tls ?? tlsByDefault }
   }
-  if (typeof listen !== 'object' || listen === null) throw new ConfigError(`${what}: want "HOST:PORT" or { host, port }`)
-  if (listen.host !== undefined && typeof listen.host !== 'string') throw new ConfigError(`${what}.host: want a string, got ${JSON.stringify(listen.host)}`)
-  if (listen.tls !== undefined && typeof listen.tls !== 'boolean') throw new ConfigError(`${what}.tls: want true or false, got ${JSON.stringify(listen.tls)}`)
+  if (typeof listen !== 'object' || listen === null) throw new ConfigError(`${at()}: want "HOST:PORT" or { host, port }`)
+  if (listen.host !== undefined && typeof listen.host !== 'string') throw new ConfigError(`${at('.host')}: want a string, got ${JSON.stringify(listen.host)}`)
+  if (listen.tls !== undefined && typeof listen.tls !== 'boolean') throw new ConfigError(`${at('.tls')}: want true or false, got ${JSON.stringify(listen.tls)}`)
   return {
     host: listen.host ?? '0.0.0.0',
-    port: toPort(listen.port ?? 8000, String(listen.port), `${what}.port`),
+    port: toPort(listen.port ?? 8000, String(listen.port), at('.port')),
     tls: listen.tls ?? tlsByDefault,
   }
 }

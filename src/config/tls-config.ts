@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { ConfigError } from './config-error.js'
+import type { OptionNamer } from './option-table.js'
 
 /** A certificate for one server name as a user writes it (file paths). */
 export interface SniOption {
@@ -26,42 +27,41 @@ export interface TlsConfig {
   readonly sni: readonly (CertificateFiles & { readonly name: string })[]
 }
 
-/** What toTlsConfig reads from ProxyOptions. */
+/** What toTlsConfig reads from ProxyOptions, the strings already checked. */
 export interface TlsOptions {
-  tlsCert?: string
-  tlsKey?: string
-  tlsPassphrase?: string
-  sni?: Record<string, SniOption>
+  tlsCert: string | undefined
+  tlsKey: string | undefined
+  tlsPassphrase: string | undefined
+  sni: unknown
 }
 
 /**
  * Validates the TLS options, or returns undefined when none is given. uWS only reports
  * "App construction failed" for a bad file (and nothing at all for a bad SNI file), so each
- * file is read and parsed here and a ConfigError names the one at fault.
+ * file is read and parsed here and a ConfigError names the one at fault, through `name`.
  */
-export function toTlsConfig(options: TlsOptions): TlsConfig | undefined {
-  const { tlsCert, tlsKey, tlsPassphrase, sni } = options
+export function toTlsConfig(options: TlsOptions, name: OptionNamer): TlsConfig | undefined {
+  const { tlsCert, tlsKey, tlsPassphrase: passphrase, sni } = options
   if (tlsCert === undefined && tlsKey === undefined) {
-    if (sni !== undefined) throw new ConfigError('sni: needs a default certificate too (--tls-cert FILE --tls-key FILE)')
-    if (tlsPassphrase !== undefined) throw new ConfigError('tlsPassphrase: given without --tls-cert and --tls-key')
+    if (sni !== undefined) throw new ConfigError(`${name('sni')}: needs a default certificate too (--tls-cert FILE --tls-key FILE)`)
+    if (passphrase !== undefined) throw new ConfigError(`${name('tlsPassphrase')}: given without --tls-cert and --tls-key`)
     return undefined
   }
-  if (tlsCert === undefined) throw new ConfigError('tlsKey: given without --tls-cert FILE')
-  if (tlsKey === undefined) throw new ConfigError('tlsCert: given without --tls-key FILE')
-  const passphrase = optionalString(tlsPassphrase, 'tlsPassphrase')
-  const defaultCertificate = checkCertificate(tlsCert, tlsKey, passphrase, 'tlsCert', 'tlsKey')
+  if (tlsCert === undefined) throw new ConfigError(`${name('tlsKey')}: given without --tls-cert FILE`)
+  if (tlsKey === undefined) throw new ConfigError(`${name('tlsCert')}: given without --tls-key FILE`)
+  const defaultCertificate = checkCertificate(tlsCert, tlsKey, passphrase, name('tlsCert'), name('tlsKey'))
   if (sni !== undefined && (typeof sni !== 'object' || sni === null || Array.isArray(sni))) {
-    throw new ConfigError('sni: want { "host.name": { "cert": FILE, "key": FILE } }')
+    throw new ConfigError(`${name('sni')}: want { "host.name": { "cert": FILE, "key": FILE } }`)
   }
-  const names = Object.entries(sni ?? {}).map(([name, files]) => {
-    const what = `sni "${name}"`
-    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(name)) throw new ConfigError(`${what}: not a host name`)
-    if (typeof files !== 'object' || files === null) throw new ConfigError(`${what}: want { cert, key }`)
-    const cert = optionalString(files.cert, `${what}.cert`)
-    const key = optionalString(files.key, `${what}.key`)
-    if (cert === undefined || key === undefined) throw new ConfigError(`${what}: want { cert, key }`)
-    const own = optionalString(files.passphrase, `${what}.passphrase`) ?? passphrase
-    return Object.freeze({ name: name.toLowerCase(), ...checkCertificate(cert, key, own, `${what} cert`, `${what} key`) })
+  const names = Object.entries((sni ?? {}) as Record<string, Partial<SniOption> | null>).map(([host, files]) => {
+    const at = (path = '') => name('sni', ` "${host}"${path}`)
+    if (!/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/i.test(host)) throw new ConfigError(`${at()}: not a host name`)
+    if (typeof files !== 'object' || files === null) throw new ConfigError(`${at()}: want { cert, key }`)
+    const cert = optionalString(files.cert, at('.cert'))
+    const key = optionalString(files.key, at('.key'))
+    if (cert === undefined || key === undefined) throw new ConfigError(`${at()}: want { cert, key }`)
+    const own = optionalString(files.passphrase, at('.passphrase')) ?? passphrase
+    return Object.freeze({ name: host.toLowerCase(), ...checkCertificate(cert, key, own, at(' cert'), at(' key')) })
   })
   return Object.freeze({ defaultCertificate, sni: Object.freeze(names) })
 }

@@ -23,6 +23,8 @@ export interface AccessLogOptions {
   readonly quiet: boolean
   readonly format: AccessLogFormat
   readonly file: string | undefined
+  /** how an error names the file's option: 'accessLog', '--access-log' */
+  readonly option: string
 }
 
 /**
@@ -35,7 +37,7 @@ export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream
   err: NodeJS.WritableStream = process.stderr): Logs {
   const error = (line: string) => void err.write(`uproxy: ${line}\n`)
   const file = options.quiet ? undefined : options.file
-  let fd = file === undefined ? undefined : openLogFile(file)
+  let fd = file === undefined ? undefined : openLogFile(file, options.option)
   let batch = ''
   let scheduled = false
   let failing = false
@@ -66,7 +68,7 @@ export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream
     if (fd === undefined || file === undefined) return
     flush()
     try {
-      const next = openLogFile(file)
+      const next = openLogFile(file, options.option)
       closeSync(fd)
       fd = next
     } catch (cause) {
@@ -76,11 +78,11 @@ export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream
   return { access: options.quiet ? undefined : access, error, flush, reopen }
 }
 
-function openLogFile(file: string): number {
+function openLogFile(file: string, option: string): number {
   try {
     return openSync(file, 'a')
   } catch (err) {
-    throw new ConfigError(`accessLog: cannot open "${file}" (${(err as NodeJS.ErrnoException).code ?? 'unwritable'})`)
+    throw new ConfigError(`${option}: cannot open "${file}" (${(err as NodeJS.ErrnoException).code ?? 'unwritable'})`)
   }
 }
 

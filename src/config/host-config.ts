@@ -3,13 +3,11 @@ import type { HealthSettings } from '../balancing/backend-health.js'
 import type { Backend } from './backend-url.js'
 import type { PolicyName } from '../balancing/policy.js'
 import { ConfigError } from './config-error.js'
+import type { NameOption } from './option-kind.js'
 import type { Route } from '../routing/route-table.js'
 import { createVhostTable, type VhostTable } from '../routing/vhost-table.js'
 
 /** A route as a user writes it. */
-/** How errors name the vhosts option (an OptionNamer fits): spelled here, the option table imports this file's types. */
-type NameVhosts = (key: 'vhosts', path?: string) => string
-
 export interface RouteOption {
   /** path prefix, e.g. '/api'; matches '/api', '/api/…' and '/api?…', never '/apis' */
   prefix: string
@@ -57,7 +55,7 @@ export type FieldNamer = (field: 'backend' | 'routes' | 'balance', path?: string
  * Virtual hosts: `{ 'example.com': 'http://a,http://b', '*.example.com': { backend, balance, routes } }`.
  * `toHost` validates one host's backends and routes, naming them through its FieldNamer.
  */
-export function toVhosts(vhosts: unknown, name: NameVhosts, toHost: (vhost: VhostOption, at: FieldNamer) => HostConfig): VhostTable<HostConfig> {
+export function toVhosts(vhosts: unknown, name: NameOption<'vhosts'>, toHost: (vhost: VhostOption, at: FieldNamer) => HostConfig): VhostTable<HostConfig> {
   if (vhosts === undefined) return createVhostTable([])
   if (typeof vhosts !== 'object' || vhosts === null || Array.isArray(vhosts)) {
     throw new ConfigError(`${name('vhosts')}: want { "host.name": "URL[,URL…]" or { backend, balance?, routes? } }`)

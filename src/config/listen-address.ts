@@ -1,7 +1,7 @@
 // Where C1 listens: one or more HOST:PORT addresses, each plain HTTP or TLS.
 import { ConfigError } from './config-error.js'
 import type { NameAt } from './option-kind.js'
-import type { OptionNamer } from './option-table.js'
+import type { NameOption } from './option-kind.js'
 
 /** A listen address as a user writes it: 'HOST:PORT', 'https://HOST:PORT', or an object. */
 export type ListenOption = { host?: string; port?: number; tls?: boolean } | string
@@ -30,7 +30,7 @@ export function parseListen(text: string, what = 'listen'): { host: string; port
  * An address that names no scheme is HTTPS when there is a certificate and it is the last
  * one (so `--listen :80 --listen :443` serves HTTP on 80, HTTPS on 443), else plain HTTP.
  */
-export function toListeners(listen: ListenOption | ListenOption[], hasCertificate: boolean, name: OptionNamer): Listener[] {
+export function toListeners(listen: ListenOption | ListenOption[], hasCertificate: boolean, name: NameOption<'listen' | 'tlsCert'>): Listener[] {
   const all = Array.isArray(listen) ? listen : [listen]
   if (all.length === 0) throw new ConfigError(`${name('listen')}: want at least one HOST:PORT`)
   const listeners = all.map((each, i) =>

@@ -1,6 +1,12 @@
 // Kinds of option values: what a flag's text means, and the one check of each kind (seconds, counts, switches…).
 import { ConfigError } from './config-error.js'
 
+/**
+ * How an error names options `K`: the option table's OptionNamer fits any `K`. Spelled here, in
+ * the table's leaf, so that files the table imports can name options without importing it.
+ */
+export type NameOption<K extends string> = (key: K, path?: string) => string
+
 /** How an error names the option being checked; `path` points inside it: '[0]', '.balance'. */
 export type NameAt = (path?: string) => string
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto'
 import { ConfigError } from './config-error.js'
-import type { OptionNamer } from './option-table.js'
+import type { NameOption } from './option-kind.js'
 
 /** A certificate for one server name as a user writes it (file paths). */
 export interface SniOption {
@@ -40,7 +40,7 @@ export interface TlsOptions {
  * "App construction failed" for a bad file (and nothing at all for a bad SNI file), so each
  * file is read and parsed here and a ConfigError names the one at fault, through `name`.
  */
-export function toTlsConfig(options: TlsOptions, name: OptionNamer): TlsConfig | undefined {
+export function toTlsConfig(options: TlsOptions, name: NameOption<'sni' | 'tlsCert' | 'tlsKey' | 'tlsPassphrase'>): TlsConfig | undefined {
   const { tlsCert, tlsKey, tlsPassphrase: passphrase, sni } = options
   if (tlsCert === undefined && tlsKey === undefined) {
     if (sni !== undefined) throw new ConfigError(`${name('sni')}: needs a default certificate too (--tls-cert FILE --tls-key FILE)`)

@@ -2,7 +2,8 @@
 import t from 'tap'
 import { errors } from 'undici'
 import { C2Error, C2_CODES } from '../src/c2/c2-errors.js'
-import { describeError, gatewayStatus } from '../src/c2/gateway-errors.js'
+import { gatewayStatus } from '../src/c2/failures.js'
+import { describeError } from '../src/c2/gateway-errors.js'
 
 const withCode = (code: string, message = `failed with ${code}`) => Object.assign(new Error(message), { code })
 const withCause = (code: string) => Object.assign(new Error('fetch failed'), { cause: withCode(code) })

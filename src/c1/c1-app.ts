@@ -91,7 +91,8 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
     if (answer) return c1.answer(answer)
     const { request } = c1
     const route = targets.find(request.c2Path as string, request.headers)
-    const backend = route.group.pick(request.clientAddress).backend
+    const member = route.group.pick(request.clientAddress)
+    const backend = member.backend
     c1.attempting(backend)
     const head = c2RequestHead(c1, backend, route.strip, targets.phases)
     openC2WebSocket(c1, {
@@ -100,6 +101,7 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
       headers: head.headers,
       secWebSocketKey,
       socketContext,
+      member,
     }, targets.config, tunnels, logs.error)
   } catch (err) {
     c1.fail(err as Error)

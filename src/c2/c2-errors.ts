@@ -12,6 +12,8 @@ export const C2_CODES = {
   invalidResponse: 'UPROXY_C2_INVALID_RESPONSE',
   /** the backend closed the connection before the response was complete */
   closed: 'UPROXY_C2_CLOSED',
+  /** a WebSocket backend did not answer the opening handshake within the timeout */
+  handshakeTimeout: 'UPROXY_WS_HANDSHAKE_TIMEOUT',
   /** a reused keep-alive connection closed or reset before any byte of the response: the backend had dropped it */
   staleKeepAlive: 'UPROXY_C2_STALE_KEEPALIVE',
 } as const

@@ -1,13 +1,4 @@
-// C2 failures → the status C1 answers and a one-line reason, by error code, never by message text.
-import { C2_CODES } from './c2-errors.js'
-
-/** uproxy's, undici's and socket error codes that mean "the backend did not answer in time". */
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'UND_ERR_BODY_TIMEOUT', C2_CODES.headTimeout, C2_CODES.connectTimeout, C2_CODES.readTimeout])
-
-/** 504 for a backend that was too slow, 502 for every other failure (refused, DNS, TLS, reset, invalid response). */
-export function gatewayStatus(err: Error): 502 | 504 {
-  return TIMEOUT_CODES.has(errorCode(err)) ? 504 : 502
-}
+// How a C2 failure is told: the page C1 answers with, the stderr line, the code (failures.ts says what it means).
 
 /**
  * The body of the answer uproxy writes for a failed exchange: the status line and what

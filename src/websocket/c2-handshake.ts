@@ -5,6 +5,10 @@ import WebSocket from 'ws'
 import type { C1, C1Peer } from '../c1/c1.js'
 import type { ProxyConfig } from '../config/config.js'
 import type { Closable } from '../c1/in-flight.js'
+import type { Member } from '../balancing/member.js'
+import { C2Error, C2_CODES } from '../c2/c2-errors.js'
+import { isBackendFailure } from '../c2/failures.js'
+import { describeError } from '../c2/gateway-errors.js'
 import { MAX_MESSAGE, WebSocketTunnel, type TunnelData } from './tunnel.js'
 
 /** The client's handshake headers that ws writes itself for its own handshake with the backend. */
@@ -16,10 +20,6 @@ const HANDSHAKE_HEADERS = new Set([
   'sec-websocket-accept',
 ])
 
-/** The backend handshake took longer than --timeout: 504, as for response headers. */
-class HandshakeTimeout extends Error {
-  readonly code = 'ETIMEDOUT'
-}
 
 /** What C2 needs to open the backend WebSocket and then upgrade C1. */
 export interface C2WebSocketRequest {
@@ -30,6 +30,8 @@ export interface C2WebSocketRequest {
   /** copied out of uWS's HttpRequest, which is gone by the time the backend answers */
   secWebSocketKey: string
   socketContext: us_socket_context_t
+  /** the backend's member of its group: its load while the exchange lasts, its health by the handshake */
+  member: Member
 }
 
 /**
@@ -45,10 +47,13 @@ class C2WebSocket implements C1Peer {
   private readonly ws: WebSocket
   private readonly timer: NodeJS.Timeout
   private refusal: IncomingMessage | undefined
+  private released = false
 
   constructor(private readonly c1: C1, private readonly request: C2WebSocketRequest, config: ProxyConfig,
     private readonly tunnels: Set<Closable>, private readonly logError: (line: string) => void) {
     const { headers, protocols } = splitHeaders(request.headers)
+    // a WebSocket is load on its backend as long as it lasts, as an HTTP exchange is
+    request.member.load.inFlight++
     this.ws = new WebSocket(request.url, protocols, {
       headers,
       perMessageDeflate: false,
@@ -67,6 +72,7 @@ class C2WebSocket implements C1Peer {
   abort(): void {
     clearTimeout(this.timer)
     this.ws.terminate()
+    this.release()
   }
 
   /** C1 drained while relaying a refusal's body. */
@@ -77,9 +83,13 @@ class C2WebSocket implements C1Peer {
   private upgradeC1(): void {
     clearTimeout(this.timer)
     const c1 = this.c1
-    if (c1.done) return void this.ws.terminate()
+    if (c1.done) {
+      this.ws.terminate()
+      return this.release()
+    }
     this.ws.removeAllListeners('error')
-    const tunnel = new WebSocketTunnel(this.ws, this.tunnels, this.logError)
+    this.request.member.health.recordSuccess()
+    const tunnel = new WebSocketTunnel(this.ws, this.tunnels, this.logError, () => this.release())
     c1.upgraded()
     // from an async path, res.upgrade must run inside cork (uWS UpgradeAsync.js)
     c1.res.cork(() => {
@@ -90,26 +100,48 @@ class C2WebSocket implements C1Peer {
   private relayRefusal(req: ClientRequest, res: IncomingMessage): void {
     clearTimeout(this.timer)
     this.refusal = res
+    // the backend answered, if not with a WebSocket: it is up
+    this.request.member.health.recordSuccess()
     const c1 = this.c1
     c1.writeHead(res.statusCode ?? 502, res.statusMessage, res.headers)
     res.on('data', c1.guard((chunk: Buffer) => void (c1.writeChunk(chunk) || res.pause())))
     res.on('end', c1.guard(() => {
       c1.end()
       this.ws.terminate()
+      this.release()
     }))
-    res.on('error', c1.guard(() => c1.close()))
-    req.on('error', c1.guard(() => c1.close()))
+    res.on('error', c1.guard(() => {
+      c1.close()
+      this.release()
+    }))
+    req.on('error', c1.guard(() => {
+      c1.close()
+      this.release()
+    }))
   }
 
   private failed(err: Error): void {
     clearTimeout(this.timer)
-    if (!this.refusal) this.c1.fail(err)
+    if (this.refusal) return
+    if (isBackendFailure(err)) this.request.member.health.recordFailure(describeError(err))
+    this.c1.fail(err)
+    this.release()
   }
 
   private timedOut(ms: number): void {
     if (this.refusal) return
-    this.c1.fail(new HandshakeTimeout(`no WebSocket handshake answer within ${ms} ms`))
+    const err = new C2Error(C2_CODES.handshakeTimeout, `no WebSocket handshake answer within ${ms} ms`)
+    this.request.member.health.recordFailure(describeError(err))
+    this.c1.fail(err)
     this.ws.terminate()
+    this.release()
+  }
+
+  /** The exchange is over for its backend: its load drops, once. */
+  private release(): void {
+    if (this.released) return
+    this.released = true
+    this.request.member.load.inFlight--
   }
 }
 

@@ -35,6 +35,8 @@ export class WebSocketTunnel implements Closable {
     private readonly backend: WebSocket,
     private readonly tunnels: Set<Closable>,
     private readonly logError: (line: string) => void,
+    /** called once, when the tunnel closes: the backend's load drops */
+    private readonly onClosed: () => void,
   ) {
     tunnels.add(this)
     backend.on('message', this.guard((data: Buffer, isBinary: boolean) => this.toClient(data, isBinary)))
@@ -48,7 +50,7 @@ export class WebSocketTunnel implements Closable {
   guard<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
     return guarded(fn, (err) => {
       this.logError(`websocket ${this.backend.url}: internal error, tunnel closed: ${describeThrown(err)}`)
-      this.tunnels.delete(this)
+      this.closed()
       this.backend.terminate()
       try {
         this.dropClient()
@@ -91,7 +93,7 @@ export class WebSocketTunnel implements Closable {
     const relayed = this.clientDone
     this.clientDone = true
     this.client = undefined
-    this.tunnels.delete(this)
+    this.closed()
     if (relayed || this.backend.readyState === WebSocket.CLOSED || this.backend.readyState === WebSocket.CLOSING) return
     // 1006: the connection dropped without a close frame, so the backend's drops too
     if (code === 1006 || code === 0) return void this.backend.terminate()
@@ -102,6 +104,11 @@ export class WebSocketTunnel implements Closable {
       // ws refuses codes an endpoint may not send (1015, 2999…): close without one
       this.backend.close()
     }
+  }
+
+  /** The tunnel is over (either side closed, or a bug cut it): it leaves the set, once. */
+  private closed(): void {
+    if (this.tunnels.delete(this)) this.onClosed()
   }
 
   /** Shutdown: both sides get 1001 Going Away. */
@@ -123,7 +130,7 @@ export class WebSocketTunnel implements Closable {
   }
 
   private backendClosed(code: number, reason: Buffer): void {
-    this.tunnels.delete(this)
+    this.closed()
     // 1006 and 1015 are never sent in a close frame (RFC 6455 §7.4.1): cut the client too
     if (code === 1006 || code === 1015) return this.dropClient()
     this.closeClient(code === 1005 ? undefined : code, reason)

@@ -1,6 +1,6 @@
-// c2-failure: which failed exchanges may be sent again, which count against the backend, by code.
+// failures:  which failed exchanges may be sent again, which count against the backend, by code.
 import t from 'tap'
-import { isBackendFailure, isBrokenConnection, mayRetry } from '../src/c2/c2-failure.js'
+import { isBackendFailure, isBrokenConnection, mayRetry } from '../src/c2/failures.js'
 
 const failure = (code: string, viaCause = false): Error =>
   Object.assign(new Error(`failed ${code}`), viaCause ? { cause: { code } } : { code })

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import type { Member } from '../balancing/member.js'
 import type { C1, C1Peer } from '../c1/c1.js'
 import type { C2Controller, C2Handler, C2Request } from './exchange-handler.js'
-import { isBackendFailure, isBrokenConnection, mayRetry } from './failures.js'
+import { isBackendFailure, isBrokenConnection, isStaleKeepAlive, mayRetry } from './failures.js'
 import { describeError } from './gateway-errors.js'
 import type { RouteMatch } from '../routing/live-targets.js'
 import { c2RequestHead } from '../exchange/c2-request.js'
@@ -46,6 +46,8 @@ class C2 implements C2Handler, C1Peer {
     private readonly attempt: number,
     /** the members tried before this attempt; undefined on the first */
     private readonly tried: Member[] | undefined,
+    /** an earlier attempt already went again after a stale keep-alive connection */
+    private readonly staleRetried = false,
   ) {
     c1.attempting(member.backend)
     const { method, path, headers } = c2RequestHead(c1, member.backend, route.strip, c1.phases)
@@ -76,8 +78,11 @@ class C2 implements C2Handler, C1Peer {
   onResponseError(_controller: C2Controller, err: Error): void {
     if (err instanceof ClientGone) return this.end()
     if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
-    const tried = this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined
-    const next = tried && (this.route.group.pickAgain(this.c1.request.clientAddress, tried) ??
+    // a keep-alive connection the backend had dropped: once more on a fresh one to the same
+    // backend, as any HTTP client does; that is not one of --retries
+    const stale = isStaleKeepAlive(err) && !this.staleRetried && this.maySendAgain(err)
+    const tried = !stale && this.mayRetry(err) ? [...(this.tried ?? []), this.member] : undefined
+    const next = stale ? this.member : tried && (this.route.group.pickAgain(this.c1.request.clientAddress, tried) ??
       (isBrokenConnection(err) ? this.member : undefined))
     if (!next) {
       this.end()
@@ -89,7 +94,9 @@ class C2 implements C2Handler, C1Peer {
     this.c1.retrying(next.backend, err)
     let retry: C2
     try {
-      retry = new C2(this.c1, this.route, next, null, this.attempt + 1, tried)
+      retry = stale
+        ? new C2(this.c1, this.route, next, null, this.attempt, this.tried, true)
+        : new C2(this.c1, this.route, next, null, this.attempt + 1, tried, this.staleRetried)
     } catch (hookError) {
       this.route.owner.closed()
       return this.c1.fail(hookError as Error)
@@ -109,9 +116,13 @@ class C2 implements C2Handler, C1Peer {
 
   /** Retries are left, nothing reached the client, and sending the request again is safe. */
   private mayRetry(err: Error): boolean {
+    return this.attempt < this.route.owner.config.retries && this.maySendAgain(err)
+  }
+
+  /** Nothing reached the client, and sending the request again is safe (no body, idempotent or never sent). */
+  private maySendAgain(err: Error): boolean {
     const { c1, request } = this
-    if (this.attempt >= this.route.owner.config.retries || c1.responseStarted || c1.done) return false
-    return mayRetry(request.method, request.body != null, err)
+    return !c1.responseStarted && !c1.done && mayRetry(request.method, request.body != null, err)
   }
 
   /** The exchange is over on this backend and for good: its load and its configuration's count drop. */

@@ -82,6 +82,11 @@ export function isBrokenConnection(err: Error): boolean {
   return meaningOf(err).retry === 'broken-connection'
 }
 
+/** A reused keep-alive connection the backend had closed before any byte of the answer. */
+export function isStaleKeepAlive(err: Error): boolean {
+  return errorCode(err) === C2_CODES.staleKeepAlive
+}
+
 /**
  * Counts against the backend's passive health: it refused, reset, timed out, or sent an
  * invalid or cut-short response. A TLS or DNS misconfiguration is not a passing fault, a client

@@ -1,9 +1,11 @@
-// forEachC1Header: which backend headers C1 writes, one line each.
+// The built-in response-head phase, then forEachC1Header: which backend headers C1 writes, one line each.
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
-import { forEachC1Header } from '../src/exchange/response-headers.js'
+import type { Exchange } from '../src/exchange/hooks.js'
+import { forEachC1Header, responseHopByHop } from '../src/exchange/response-headers.js'
 
 const written = (headers: IncomingHttpHeaders) => {
+  responseHopByHop.c2ResponseHead?.({} as Exchange, { status: 200, statusText: undefined, headers })
   const lines: Array<[string, string]> = []
   forEachC1Header(headers, (name, value) => void lines.push([name, value]))
   return lines

@@ -10,7 +10,8 @@ import { formatClientAddress } from './client-address.js'
 import { openC2 } from '../c2/c2.js'
 import { openC2WebSocket } from '../websocket/c2-handshake.js'
 import type { ProxyConfig } from '../config/config.js'
-import type { ProxyTargets } from '../routing/live-targets.js'
+import type { ProxyTargets, RouteMatch } from '../routing/live-targets.js'
+import type { Member } from '../balancing/member.js'
 import type { Closable, InFlight } from './in-flight.js'
 import { withoutNativeStdout } from './native-stdout.js'
 import type { Uws } from './native-uws.js'
@@ -63,35 +64,15 @@ function appOptions(files: CertificateFiles): AppOptions {
   }
 }
 
-function openExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context): void {
-  const targets = live.current
-  const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
-  try {
-    // the request phase answers before any backend is picked: a refused request takes no balancing turn
-    const answer = targets.phases.c1Request(c1)
-    if (answer) return c1.answer(answer)
-    const { request } = c1
-    const route = targets.find(request.c2Path as string, request.headers)
-    const member = route.group.pick(request.clientAddress)
-    const body = hasRequestBody(request.headers) ? c1RequestBody(c1) : null
-    openC2(c1, route, member, body)
-  } catch (err) {
-    c1.fail(err as Error)
-  }
+function openExchange(res: HttpResponse, req: HttpRequest, context: C1Context): void {
+  runExchange(res, req, context, (c1, route, member) =>
+    openC2(c1, route, member, hasRequestBody(c1.request.headers) ? c1RequestBody(c1) : null))
 }
 
 /** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
-function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t,
-  { live, logs, inFlight, tunnels, proto }: C1Context): void {
-  const targets = live.current
-  const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
+function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_socket_context_t, context: C1Context): void {
   const secWebSocketKey = req.getHeader('sec-websocket-key')
-  try {
-    const answer = targets.phases.c1Request(c1)
-    if (answer) return c1.answer(answer)
-    const { request } = c1
-    const route = targets.find(request.c2Path as string, request.headers)
-    const member = route.group.pick(request.clientAddress)
+  runExchange(res, req, context, (c1, route, member, targets) => {
     const backend = member.backend
     c1.attempting(backend)
     const head = c2RequestHead(c1, backend, route.strip, targets.phases)
@@ -102,7 +83,25 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
       secWebSocketKey,
       socketContext,
       member,
-    }, targets.config, tunnels, logs.error)
+    }, targets.config, context.tunnels, context.logs.error)
+  })
+}
+
+/**
+ * One exchange's C1, up to its C2: the request copied, the request phase (which may answer
+ * before any backend is picked, so a refused request takes no balancing turn), routing and
+ * balancing, then `openC2For`. Whatever throws ends the exchange with a 502, not the proxy.
+ */
+function runExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context,
+  openC2For: (c1: C1, route: RouteMatch, member: Member, targets: ProxyTargets) => void): void {
+  const targets = live.current
+  const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
+  try {
+    const answer = targets.phases.c1Request(c1)
+    if (answer) return c1.answer(answer)
+    const { request } = c1
+    const route = targets.find(request.c2Path as string, request.headers)
+    openC2For(c1, route, route.group.pick(request.clientAddress), targets)
   } catch (err) {
     c1.fail(err as Error)
   }

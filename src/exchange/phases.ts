@@ -48,24 +48,12 @@ export class Phases {
 
   /** backend request: every hook may change `head`. Throws HookError. */
   c2Request(exchange: Exchange, head: C2RequestHead): void {
-    for (const hook of this.backendRequest) {
-      try {
-        hook.c2Request!(exchange, head)
-      } catch (err) {
-        throw new HookError('c2Request', err)
-      }
-    }
+    everyHook(this.backendRequest, 'c2Request', (hook) => hook.c2Request!(exchange, head))
   }
 
   /** response head: every hook may change `head`. Throws HookError. */
   c2ResponseHead(exchange: Exchange, head: C2ResponseHead): void {
-    for (const hook of this.responseHead) {
-      try {
-        hook.c2ResponseHead!(exchange, head)
-      } catch (err) {
-        throw new HookError('c2ResponseHead', err)
-      }
-    }
+    everyHook(this.responseHead, 'c2ResponseHead', (hook) => hook.c2ResponseHead!(exchange, head))
   }
 
   /** response body: `chunk` through every hook in turn; what the last returns is written. Throws HookError. */
@@ -89,6 +77,17 @@ export class Phases {
       } catch (err) {
         logError(`${exchange.request.method} ${exchange.request.url}: ${new HookError('end', err).message}`)
       }
+    }
+  }
+}
+
+/** Runs `call` on each of `hooks` in order; the first that throws becomes a HookError naming `phase`. */
+function everyHook(hooks: readonly Hooks[], phase: keyof Hooks, call: (hook: Hooks) => void): void {
+  for (const hook of hooks) {
+    try {
+      call(hook)
+    } catch (err) {
+      throw new HookError(phase, err)
     }
   }
 }

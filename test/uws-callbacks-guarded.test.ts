@@ -7,9 +7,9 @@ const SRC = new URL('../src', import.meta.url).pathname
 
 /**
  * uWS calls that take a callback (an exception thrown in one ends the process, uWS 20.30): the
- * response's hooks, and an app's routes, which alone take a pattern string and then a function.
+ * response's hooks (the uWS response is `res` everywhere in src/), and an app's routes, which alone take a pattern string and then a function.
  */
-const REGISTRATION = /\.(?:on(?:Data|Writable|Aborted|FullData)\(|(?:any|get|post|put|del|patch|options|head|connect|trace|ws)\(\s*'[^']*',\s*)/g
+const REGISTRATION = /(?:\bres\.on(?:Data|Writable|Aborted|FullData)\(|\.(?:any|get|post|put|del|patch|options|head|connect|trace|ws)\(\s*'[^']*',\s*)/g
 
 /** What a guarded callback starts with: C1's guard, the tunnel's, the route guard, or the WebSocket behavior (which guards each event). */
 const GUARDED = /^(this\.guard\(|c1\.guard\(|guardedRoute\(|c1WebSocketBehavior\(guardedRoute\()/

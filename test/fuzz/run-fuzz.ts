@@ -3,9 +3,11 @@ import { parseArgs } from 'node:util'
 import { describeBytes } from './request-case.js'
 import { generateCase, GENERATORS } from './request-generators.js'
 import { formatReport, runRequestFuzz } from './request-suite.js'
+import { runResponseDifferential } from './response-differential.js'
 
 const USAGE = `usage: npm run fuzz -- [options]
-  --suite NAME        which fuzz to run: request (default)
+  --suite NAME        which fuzz to run: request (raw requests through uproxy, the default) or
+                      response (C2's response parser against Node's llhttp on generated responses)
   --seed N            the run's seed (default: from the clock, printed)
   --count N           cases to run (default 2000)
   --start N           first case index (default 0)
@@ -21,6 +23,7 @@ Exits 1 when an invariant fails.`
 /** The suites `--suite` can name; each resolves to the process's exit code. */
 const SUITES: Record<string, (values: Values) => Promise<number>> = {
   request: runRequestSuite,
+  response: runResponseSuite,
 }
 
 type Values = ReturnType<typeof parse>['values']
@@ -68,6 +71,16 @@ async function runRequestSuite(values: Values): Promise<number> {
   })
   process.stdout.write(`${formatReport(report)}\n`)
   return report.failures.length === 0 ? 0 : 1
+}
+
+async function runResponseSuite(values: Values): Promise<number> {
+  const seed = values.seed === undefined ? Date.now() % 2 ** 31 : integer('--seed', values.seed)
+  const started = performance.now()
+  const report = await runResponseDifferential(seed, integer('--count', values.count), integer('--concurrency', values.concurrency))
+  for (const line of report.mismatches) process.stdout.write(`${line}\n`)
+  process.stdout.write(`response fuzz, seed ${seed}: ${report.count} responses, uproxy accepted ${report.acceptedByUs}, ` +
+    `llhttp ${report.acceptedByLlhttp}, ${report.mismatches.length} mismatches, ${Math.round(performance.now() - started)} ms\n`)
+  return report.mismatches.length === 0 ? 0 : 1
 }
 
 function integer(flag: string, text: string): number {

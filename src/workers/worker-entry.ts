@@ -1,0 +1,73 @@
+// A worker thread: one thread's proxy on the shared port, its lines and health news sent to the main thread.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { BackendHealth } from '../balancing/backend-health.js'
+import { toConfig } from '../config/config.js'
+import { nameApiOption } from '../config/option-table.js'
+import { createLogs } from '../exchange/access-log.js'
+import type { HealthLink } from '../routing/live-targets.js'
+import type { FromWorker, HealthNews, ToWorker, WorkerData } from './messages.js'
+import { startThreadProxy, type Proxy } from './thread-proxy.js'
+
+const data = workerData as WorkerData
+const port = parentPort as NonNullable<typeof parentPort>
+const post = (message: FromWorker) => port.postMessage(message)
+
+let generation = data.generation
+/** the healths of the configuration in force, by backend */
+let healths = new Map<string, BackendHealth>()
+let exchanges = 0
+
+/** A new configuration's link: what it changes goes out, tagged with its generation. */
+function linkHealth(): HealthLink {
+  const tagged = generation
+  const adopted = new Map<string, BackendHealth>()
+  healths = adopted
+  return {
+    share: (key, change) => post({ type: 'health', news: { generation: tagged, key, change } }),
+    adopt: (key, health) => void adopted.set(key, health),
+  }
+}
+
+function applyNews(news: HealthNews): void {
+  if (news.generation === generation) healths.get(news.key)?.apply(news.change)
+}
+
+async function startWorker(): Promise<Proxy> {
+  const config = toConfig(data.options)
+  const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: undefined, option: 'accessLog' },
+    { write: (text) => post({ type: 'access', text }) }, { write: (text) => post({ type: 'stderr', text }) })
+  const counting = { end: () => void exchanges++ }
+  const proxy = await startThreadProxy(config, [counting], nameApiOption, { ports: data.ports, logs, link: linkHealth })
+  for (const news of data.health) applyNews(news)
+  return proxy
+}
+
+/** Answers the main thread; a failed reload is said, not thrown (it was checked before it came). */
+async function onMessage(proxy: Proxy, message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'health':
+      return applyNews(message.news)
+    case 'count':
+      return post({ type: 'count', id: message.id, exchanges })
+    case 'reload':
+      try {
+        generation = message.generation
+        await proxy.reload(message.options)
+        post({ type: 'reloaded', generation: message.generation })
+      } catch (err) {
+        post({ type: 'reloaded', generation: message.generation, error: (err as Error).message })
+      }
+      return
+    case 'close':
+      await proxy.close()
+      return post({ type: 'closed' })
+  }
+}
+
+startWorker().then(
+  (proxy) => {
+    port.on('message', (message: ToWorker) => void onMessage(proxy, message))
+    post({ type: 'ready' })
+  },
+  (err: Error) => post({ type: 'failed', message: err.message }),
+)

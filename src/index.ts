@@ -49,7 +49,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   checkHooks(hooks)
   if (config.workers === 1) return startThreadProxy(config, hooks, nameOption)
   if (hooks.length > 0) {
-    throw new ConfigError(`${nameOption('workers')}: hooks are functions of the calling thread and cannot run in worker threads; use 1 worker`)
+    throw new ConfigError(`${nameOption('workers')}: hooks are functions of this process and cannot run in worker processes; use 1 worker`)
   }
   return startWorkers(config, proxyOptions, nameOption)
 }

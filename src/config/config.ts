@@ -50,7 +50,7 @@ export interface ProxyConfig {
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
   readonly ca: readonly (string | Buffer)[] | undefined
   readonly insecure: boolean
-  /** worker threads serving C1; 1: the calling thread serves */
+  /** worker processes serving C1; 1: this process serves, alone */
   readonly workers: number
 }
 

@@ -61,8 +61,8 @@ export function count(min: number): CheckedKind<number, number> {
   return { type: `whole number, ${min} or more`, syntax: { takes: 'one', metavar: 'N', parse: (text, flag) => checkedNumber(text, flag, check) }, check }
 }
 
-/** A number of threads: a whole number 1 or more, or 'auto' for the CPUs Node reports; checked into the number. */
-export function threadCount(cpus: () => number): CheckedKind<number | 'auto', number> {
+/** A number of processes: a whole number 1 or more, or 'auto' for the CPUs Node reports; checked into the number. */
+export function processCount(cpus: () => number): CheckedKind<number | 'auto', number> {
   const check = (value: unknown, at: NameAt): number => {
     if (value === 'auto') return cpus()
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {

@@ -25,7 +25,7 @@ export interface RouteMatch {
 /**
  * How one worker's health meets the other workers' (workers > 1): the changes this worker makes
  * go out through `share`, the others' come in through the healths `adopt` was given. The main
- * thread probes, so a linked set runs no probes of its own.
+ * process probes, so a linked set runs no probes of its own.
  */
 export interface HealthLink {
   share(key: string, change: HealthChange): void

@@ -1,4 +1,4 @@
-// The main thread's copy of every backend's health (workers > 1): it probes, and tells new workers what is down.
+// The main process's copy of every backend's health (workers > 1): it probes, and tells new workers what is down.
 import { BackendHealth } from '../balancing/backend-health.js'
 import { probeSettings, startHealthProbes, type HealthProbes } from '../balancing/health-probes.js'
 import { healthKey, type Member } from '../balancing/member.js'

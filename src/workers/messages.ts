@@ -1,8 +1,8 @@
-// What the main thread and its worker threads say to each other.
+// What the main process and its worker processes say to each other over their IPC channel.
 import type { HealthChange } from '../balancing/backend-health.js'
 import type { ProxyOptions } from '../config/config.js'
 
-/** A change of one backend's health in one configuration (generation), for every thread to apply. */
+/** A change of one backend's health in one configuration (generation), for every process to apply. */
 export interface HealthNews {
   /** counts reloads: news of a replaced configuration is stale */
   readonly generation: number
@@ -15,27 +15,28 @@ export interface HealthNews {
 export interface WorkerData {
   /** its place among the workers, 0-based; a replacement takes the place of the one that died */
   readonly index: number
-  /** checked already by the main thread */
+  /** checked already by the main process */
   readonly options: ProxyOptions
   readonly generation: number
-  /** each listener's port, found free by the main thread */
+  /** each listener's port, found free by the main process */
   readonly ports: readonly number[]
   /** the backends already down when it starts */
   readonly health: readonly HealthNews[]
 }
 
-/** Main thread → worker. */
+/** Main process → worker. */
 export type ToWorker =
+  | { readonly type: 'start'; readonly data: WorkerData }
   | { readonly type: 'reload'; readonly options: ProxyOptions; readonly generation: number }
   | { readonly type: 'health'; readonly news: HealthNews }
   | { readonly type: 'count'; readonly id: number }
   | { readonly type: 'close' }
 
-/** Worker → main thread. */
+/** Worker → main process. */
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'failed'; readonly message: string }
-  /** access lines, whole: the main thread is the log's one writer */
+  /** access lines, whole: the main process is the log's one writer */
   | { readonly type: 'access'; readonly text: string }
   | { readonly type: 'stderr'; readonly text: string }
   | { readonly type: 'health'; readonly news: HealthNews }

@@ -1,4 +1,4 @@
-// One thread's proxy: its uWS apps on every listener, the live targets, reload and shutdown.
+// A proxy in this thread: its uWS apps on every listener, the live targets, reload and shutdown.
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { createRedirectApp } from '../c1/redirect-app.js'
@@ -42,11 +42,11 @@ export class ListenError extends Error {
   readonly code = 'UPROXY_LISTEN'
 }
 
-/** How a worker thread's proxy differs from a proxy alone in its process (workers > 1). */
-export interface WorkerThreadEnv {
-  /** each listener's port, bound already once exclusively by the main thread: shared here with SO_REUSEPORT */
+/** How a worker process's proxy differs from a proxy alone (workers > 1). */
+export interface WorkerEnv {
+  /** each listener's port, bound once exclusively by the main process already: shared here with SO_REUSEPORT */
   readonly ports: readonly number[]
-  /** lines go to the main thread, which writes them */
+  /** lines go to the main process, which writes them */
   readonly logs: Logs
   /** the health of each new configuration, linked to the other workers' */
   readonly link: () => HealthLink
@@ -55,10 +55,10 @@ export interface WorkerThreadEnv {
 /**
  * Starts C1 on every listener of `config` in this thread, with `hooks` in every exchange.
  * Alone (no `worker`), it owns the port exclusively and writes its own log; in a worker, the
- * main thread does both, and says the warnings once.
+ * main process does both, and says the warnings once.
  */
 export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hooks[], nameOption: OptionNamer,
-  worker?: WorkerThreadEnv): Promise<Proxy> {
+  worker?: WorkerEnv): Promise<Proxy> {
   const uws = loadNativeUws()
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = worker?.logs
@@ -151,7 +151,7 @@ const SHARED_PORT = 0
 
 /**
  * Listens on `app`. EXCLUSIVE_PORT refuses a port in use: uWS otherwise sets SO_REUSEPORT and
- * shares a port another process holds. SHARED_PORT is for workers, once the main thread has
+ * shares a port another process holds. SHARED_PORT is for workers, once the main process has
  * found the port free.
  */
 export function listen(app: TemplatedApp, host: string, port: number, options: number): Promise<us_listen_socket> {

@@ -1,5 +1,5 @@
-// The main thread of a proxy with workers > 1: finds the ports, starts the workers, relays their lines and health, replaces the dead.
-import { Worker } from 'node:worker_threads'
+// The main process of a proxy with workers > 1: finds the ports, starts the worker processes, relays their lines and health, replaces the dead.
+import { fork, type ChildProcess } from 'node:child_process'
 import type { us_listen_socket } from 'uWebSockets.js'
 import { toConfig, type Listener, type OptionNamer, type ProxyConfig, type ProxyOptions } from '../config/config.js'
 import { nameApiOption } from '../config/option-table.js'
@@ -15,20 +15,24 @@ const CRASH_BACKOFF_MS = 1000
 /** How long close() waits past the grace period for a worker to say it has drained. */
 const CLOSE_MARGIN_MS = 5000
 
-/** One place among the workers, and the thread in it now. */
+/** One place among the workers, and the process in it now. */
 interface Slot {
   readonly index: number
-  worker: Worker
-  startedAt: number
+  readonly worker: ChildProcess
+  readonly startedAt: number
+  /** resolves once the process has exited */
+  readonly exited: Promise<void>
   /** replies awaited from this worker, by kind ('closed', 'reloaded 3', 'count 7') */
   readonly waiting: Map<string, (message: FromWorker | undefined) => void>
 }
 
 /**
- * Starts `config.workers` worker threads serving `options` (checked into `config` already).
- * Each listener's port is bound once exclusively here, so that a port another process holds
- * is refused (and port 0 becomes one real port), then let go for the workers to share with
- * SO_REUSEPORT: the kernel spreads new connections among them.
+ * Starts `config.workers` worker processes serving `options` (checked into `config` already).
+ * Processes, not worker threads: with uWS 20.30 a worker thread that ends while its app is
+ * open (an uncaught exception, terminate()) aborts the whole process in uv_loop_close, so no
+ * dead worker could be replaced. Each listener's port is bound once exclusively here, so that
+ * a port another process holds is refused (and port 0 becomes one real port), then let go for
+ * the workers to share with SO_REUSEPORT: the kernel spreads new connections among them.
  */
 export async function startWorkers(config: ProxyConfig, options: ProxyOptions, nameOption: OptionNamer): Promise<WorkerSet> {
   const uws = loadNativeUws()
@@ -52,7 +56,7 @@ async function findPorts(uws: Uws, listeners: readonly Listener[]): Promise<numb
   }
 }
 
-/** A running proxy of several worker threads; the Proxy the API returns for workers > 1. */
+/** A running proxy of several worker processes; the Proxy the API returns for workers > 1. */
 export class WorkerSet implements Proxy {
   readonly url: string
   readonly port: number
@@ -78,7 +82,7 @@ export class WorkerSet implements Proxy {
     const failed = (await Promise.allSettled(starts)).find((result) => result.status === 'rejected')
     if (failed) {
       this.closing = Promise.resolve()
-      await Promise.all(this.slots.map((slot) => slot.worker.terminate()))
+      await Promise.all(this.slots.map((slot) => (slot.worker.kill('SIGKILL'), slot.exited)))
       await this.board.close()
       throw failed.reason
     }
@@ -114,9 +118,9 @@ export class WorkerSet implements Proxy {
     return replies.map((reply) => (reply?.type === 'count' ? reply.exchanges : 0))
   }
 
-  /** Ends the worker in place `index` at once, as a crash would; another takes its place. */
-  async terminateWorker(index: number): Promise<void> {
-    await (this.slots[index] as Slot).worker.terminate()
+  /** The process ids of the workers now, by place: `kill -9` one and another takes its place. */
+  get pids(): number[] {
+    return this.slots.map((slot) => slot.worker.pid as number)
   }
 
   private async stop(): Promise<void> {
@@ -125,7 +129,12 @@ export class WorkerSet implements Proxy {
     await Promise.all(this.slots.map((slot) => {
       const closed = this.ask(slot, { type: 'close' }, 'closed')
       const late = new Promise<void>((resolve) => setTimeout(resolve, bound).unref())
-      return Promise.race([closed, late]).then(() => slot.worker.terminate())
+      return Promise.race([closed, late]).then(() => {
+        // a worker that drained exits once its channel closes; one that did not is cut
+        if (slot.worker.connected) slot.worker.disconnect()
+        const killed = setTimeout(() => slot.worker.kill('SIGKILL'), CLOSE_MARGIN_MS).unref()
+        return slot.exited.finally(() => clearTimeout(killed))
+      })
     }))
     this.logs.flush()
   }
@@ -136,16 +145,18 @@ export class WorkerSet implements Proxy {
   }
 
   private tellAll(news: HealthNews, except?: Slot): void {
-    for (const slot of this.slots) if (slot !== except) slot.worker.postMessage({ type: 'health', news } satisfies ToWorker)
+    for (const slot of this.slots) if (slot !== except) send(slot.worker, { type: 'health', news })
   }
 
   /** Starts a worker in place `index`; resolves once it listens, rejects if it cannot. */
   private startSlot(index: number): Promise<void> {
     const { options, generation } = this.current
     const data: WorkerData = { index, options, generation, ports: this.ports, health: this.board.news() }
-    const worker = spawnWorker(data)
-    const slot: Slot = { index, worker, startedAt: performance.now(), waiting: new Map() }
+    const worker = forkWorker()
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    const slot: Slot = { index, worker, startedAt: performance.now(), exited, waiting: new Map() }
     this.slots[index] = slot
+    send(worker, { type: 'start', data })
     let ready = false
     let died = ''
     return new Promise((resolve, reject) => {
@@ -156,18 +167,20 @@ export class WorkerSet implements Proxy {
         }
         if (message.type === 'failed') {
           died = message.message
-          void worker.terminate()
+          worker.kill('SIGKILL')
           // a port the workers cannot share (taken between the check and the worker) is a ListenError too
           return reject(message.message.startsWith('cannot listen') ? new ListenError(message.message) : new Error(message.message))
         }
         this.onMessage(slot, message)
       })
-      worker.on('error', (err) => (died = err.message))
-      worker.on('exit', (code) => {
+      // a failed send (the worker gone) shows as its exit
+      worker.on('error', () => {})
+      worker.on('exit', (code, signal) => {
         for (const answer of slot.waiting.values()) answer(undefined)
-        if (!ready) return reject(new Error(`worker ${index} stopped before it listened: ${died || `exit code ${code}`}`))
+        const why = died || (signal ? `killed by ${signal}` : `exit code ${code}`)
+        if (!ready) return reject(new Error(`worker ${index} stopped before it listened: ${why}`))
         if (this.closing || this.slots[index] !== slot) return
-        this.logs.error(`worker ${index} stopped (${died || `exit code ${code}`}); its connections are closed, starting another`)
+        this.logs.error(`worker ${index} (pid ${worker.pid}) stopped (${why}); its connections are closed, starting another`)
         const lived = performance.now() - slot.startedAt
         setTimeout(() => this.replace(index), lived < CRASH_BACKOFF_MS ? CRASH_BACKOFF_MS : 0)
       })
@@ -204,7 +217,7 @@ export class WorkerSet implements Proxy {
   private ask(slot: Slot, message: ToWorker, reply: string): Promise<FromWorker | undefined> {
     return new Promise((resolve) => {
       slot.waiting.set(reply, resolve)
-      slot.worker.postMessage(message)
+      if (!send(slot.worker, message)) resolve(undefined)
     })
   }
 
@@ -214,14 +227,22 @@ export class WorkerSet implements Proxy {
   }
 }
 
+/** Sends `message` to a worker; false when its channel is closed already (it is exiting). */
+function send(worker: ChildProcess, message: ToWorker): boolean {
+  return worker.connected && worker.send(message)
+}
+
 /**
- * A worker running worker-entry. From the TypeScript sources (tests, `tsx src/cli.ts`), a
- * worker does not inherit tsx's loader (Node 20): it registers tsx itself before the entry.
+ * A process running worker-entry, its stdout ignored (access lines come over the channel), its
+ * stderr this process's (a crash's trace). From the TypeScript sources (tests, `tsx src/cli.ts`)
+ * it runs through tsx, as the main process does.
  */
-function spawnWorker(data: WorkerData): Worker {
-  const entry = new URL(`./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
-  if (entry.pathname.endsWith('.js')) return new Worker(entry, { workerData: data })
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}) })`
-  return new Worker(bootstrap, { eval: true, workerData: data })
+function forkWorker(): ChildProcess {
+  const fromSources = import.meta.url.endsWith('.ts')
+  const entry = new URL(`./worker-entry${fromSources ? '.ts' : '.js'}`, import.meta.url)
+  return fork(entry, [], {
+    execArgv: fromSources ? ['--import', import.meta.resolve('tsx')] : [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  })
 }

@@ -1,10 +1,12 @@
 // --workers over real sockets: every worker serves, one log writer, shared health, a dead worker replaced, the port still exclusive.
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { Pool } from 'undici'
+import { parseCliArgs } from '../src/cli/cli-args.js'
+import { toConfig } from '../src/config/config.js'
 import { startProxy, type Proxy } from '../src/index.js'
 import type { WorkerSet } from '../src/workers/worker-set.js'
 import { send } from './helpers/http-client.js'
@@ -131,6 +133,16 @@ t.test('active probes run once, not once per worker, and their verdict holds in 
   t.equal(counts.filter((n) => n > 0).length, 3, `every worker served: got ${JSON.stringify(counts)}`)
   t.same(sick!.seen, ['/healthz'], 'the sick backend got one probe, and no request')
   t.same(a!.seen.filter((path) => path === '/healthz'), ['/healthz'], 'the healthy one got one probe')
+})
+
+t.test('--workers N or auto, the same in the API and on the command line; anything else is one line', async (t) => {
+  t.equal(toConfig({}).workers, 1, 'default 1')
+  t.equal(toConfig({ workers: 'auto' }).workers, availableParallelism(), 'auto: the CPUs Node reports')
+  t.same(parseCliArgs(['--workers', 'auto', '--workers', '3']).options, { workers: 3 }, 'the last flag wins')
+  for (const [api, text] of [[0, '0'], [1.5, '1.5'], ['two', 'two']] as const) {
+    t.throws(() => toConfig({ workers: api as number }), { message: `workers: ${JSON.stringify(String(api))} is not a number of processes (1 or more) nor "auto"` })
+    t.throws(() => parseCliArgs(['--workers', text]), { message: `--workers: "${text}" is not a number of processes (1 or more) nor "auto"` })
+  }
 })
 
 t.test('hooks cannot run in worker threads: one-line ConfigError', async (t) => {

@@ -66,12 +66,12 @@ export function processCount(cpus: () => number): CheckedKind<number | 'auto', n
   const check = (value: unknown, at: NameAt): number => {
     if (value === 'auto') return cpus()
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new ConfigError(`${at()}: ${shown(value)} is not a whole number 1 or more, nor "auto"`)
+      throw new ConfigError(`${at()}: ${shown(value)} is not a number of processes (1 or more) nor "auto"`)
     }
     return value
   }
   return {
-    type: 'whole number, 1 or more, or "auto"',
+    type: 'number of processes (1 or more) or "auto"',
     note: 'auto: one per CPU',
     syntax: { takes: 'one', metavar: 'N', parse: (text, flag) => (text === 'auto' ? 'auto' : checkedNumber(text, flag, check)) },
     check,

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILD_DIR, REPO_ROOT } from './compile.js'
 
-export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'nginx' | 'uproxy-h1' | 'uproxy-h2'
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'nginx', 'uproxy-h1', 'uproxy-h2']
+export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'nginx' | 'uproxy-h1' | 'uproxy-h2' | 'uproxy-w2' | 'uproxy-wauto'
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'nginx', 'uproxy-h1', 'uproxy-h2', 'uproxy-w2', 'uproxy-wauto']
 /** The targets in front of the TLS node:http2 backend (`--h2`) rather than the uWS one. */
 export const TLS_TARGETS: readonly TargetName[] = ['uproxy-h1', 'uproxy-h2']
 
@@ -74,6 +74,10 @@ export async function startTarget (name: TargetName, backend: Party, opts: Spawn
       return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet'], opts)
     case 'nginx':
       return startNginx(backend, opts)
+    case 'uproxy-w2':
+    case 'uproxy-wauto':
+      // `uproxy` is --workers 1; these are a main process and its worker processes (CPU and memory summed)
+      return startNode(name, [UPROXY_CLI, backend.url.origin, '--workers', name.slice('uproxy-w'.length), '--listen', '127.0.0.1:0', '--quiet'], opts)
     case 'uproxy-h1':
     case 'uproxy-h2':
       if (backend.certFile === undefined) throw new Error(`${name}: needs the TLS backend (--h2)`)

@@ -10,6 +10,12 @@ export interface HealthSettings {
 }
 
 /**
+ * A change of a backend's health made in one thread, for the same backend's health in the
+ * others (workers > 1): taken out passively for `ms`, or a probe's verdict.
+ */
+export type HealthChange = { readonly kind: 'out'; readonly ms: number } | { readonly kind: 'probe'; readonly ok: boolean }
+
+/**
  * The health of one backend. Passive: `maxFails` failures within the window take it out
  * for `failTimeoutMs`; back in, it is on trial, and one more failure before a success takes
  * it out again (as nginx does after fail_timeout). Active: a failed probe takes it out until
@@ -25,6 +31,8 @@ export class BackendHealth {
   private downUntil = 0
   private onTrial = false
   private probeDown = false
+  /** taken out by another thread's change: that thread logs the return, not this one */
+  private outElsewhere = false
 
   constructor(
     /** the backend's URL, as logged */
@@ -32,6 +40,8 @@ export class BackendHealth {
     private readonly settings: HealthSettings,
     private readonly log: (line: string) => void,
     private readonly now: () => number = performance.now.bind(performance),
+    /** told of each change this health makes itself (taken out, a probe's verdict turned), for other threads */
+    private readonly share?: (change: HealthChange) => void,
   ) {}
 
   /** May take exchanges now. */
@@ -41,7 +51,7 @@ export class BackendHealth {
     if (this.now() < this.downUntil) return false
     this.downUntil = 0
     this.onTrial = true
-    this.log(`backend ${this.name} is back in rotation after ${seconds(this.settings.failTimeoutMs)} out`)
+    if (!this.outElsewhere) this.log(`backend ${this.name} is back in rotation after ${seconds(this.settings.failTimeoutMs)} out`)
     return true
   }
 
@@ -56,8 +66,10 @@ export class BackendHealth {
     if (this.downUntil > now || (!this.onTrial && fails.length < maxFails)) return
     this.downUntil = now + failTimeoutMs
     this.onTrial = false
+    this.outElsewhere = false
     fails.length = 0
     this.log(`backend ${this.name} is down for ${seconds(failTimeoutMs)}: ${reason}`)
+    this.share?.({ kind: 'out', ms: failTimeoutMs })
   }
 
   /** An exchange got a response from it: its trial, if any, is over. */
@@ -73,13 +85,45 @@ export class BackendHealth {
       this.downUntil = 0
       this.onTrial = false
       this.fails.length = 0
-      if (wasDown) this.log(`backend ${this.name} is up: ${detail}`)
+      if (!wasDown) return
+      this.log(`backend ${this.name} is up: ${detail}`)
+      this.share?.({ kind: 'probe', ok: true })
     } else {
       this.lastFailedAt = this.now()
       if (this.probeDown) return
       this.probeDown = true
       this.log(`backend ${this.name} is down: ${detail}`)
+      this.share?.({ kind: 'probe', ok: false })
     }
+  }
+
+  /** Takes in a change another thread made (and logged): the same state, no line, nothing shared back. */
+  apply(change: HealthChange): void {
+    const now = this.now()
+    if (change.kind === 'out') {
+      this.lastFailedAt = now
+      this.downUntil = Math.max(this.downUntil, now + change.ms)
+      this.onTrial = false
+      this.outElsewhere = true
+      this.fails.length = 0
+    } else if (change.ok) {
+      this.probeDown = false
+      this.downUntil = 0
+      this.onTrial = false
+      this.fails.length = 0
+    } else {
+      this.lastFailedAt = now
+      this.probeDown = true
+    }
+  }
+
+  /** The changes that bring a fresh health (a thread started now) to this one's state. */
+  changes(): HealthChange[] {
+    const left = this.downUntil - this.now()
+    return [
+      ...(this.probeDown ? [{ kind: 'probe', ok: false } as const] : []),
+      ...(left > 0 ? [{ kind: 'out', ms: left } as const] : []),
+    ]
   }
 }
 

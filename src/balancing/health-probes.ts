@@ -12,6 +12,14 @@ export interface ProbeSettings {
   readonly timeoutMs: number
 }
 
+/** The probes of a configuration that probes `path`. */
+export function probeSettings(config: { readonly health: { readonly intervalMs: number }; readonly timeoutMs: number },
+  path: string): ProbeSettings {
+  const { intervalMs } = config.health
+  // an answer may take the interval, but at least a second: a busy host is not a dead backend
+  return { path, intervalMs, timeoutMs: Math.min(Math.max(intervalMs, 1000), config.timeoutMs) }
+}
+
 /** Running probes; close() stops them and aborts the ones under way. */
 export interface HealthProbes {
   close(): void

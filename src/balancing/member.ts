@@ -13,3 +13,8 @@ export interface Member {
   readonly load: { inFlight: number }
   readonly health: BackendHealth
 }
+
+/** The name of a backend's load and health: one per URL and protocol, whichever groups name it. */
+export function healthKey(backend: Backend): string {
+  return `${backend.url} ${backend.h2}`
+}

@@ -5,6 +5,7 @@ import type { AccessLogFormat } from '../exchange/access-log-format.js'
 import { parseBackendList } from './backend-list.js'
 import { parseBackend, type Backend } from './backend-url.js'
 import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
+import { healthKey } from '../balancing/member.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type Listener } from './listen-address.js'
@@ -49,6 +50,8 @@ export interface ProxyConfig {
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
   readonly ca: readonly (string | Buffer)[] | undefined
   readonly insecure: boolean
+  /** worker processes serving C1; 1: this process serves, alone */
+  readonly workers: number
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -102,6 +105,7 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     accessLogFormat: read('accessLogFormat'),
     ca: readCas(read('ca'), (path = '') => name('ca', path)),
     insecure: read('insecure'),
+    workers: read('workers'),
   })
 }
 
@@ -149,7 +153,7 @@ export function configuredBackends(config: ProxyConfig): Backend[] {
   const found = new Map<string, Backend>()
   for (const host of hosts) {
     for (const list of [host.backends, ...host.routes.map((route) => route.backends)]) {
-      for (const backend of list) found.set(`${backend.url} ${backend.h2}`, found.get(`${backend.url} ${backend.h2}`) ?? backend)
+      for (const backend of list) if (!found.has(healthKey(backend))) found.set(healthKey(backend), backend)
     }
   }
   return [...found.values()]

@@ -61,6 +61,23 @@ export function count(min: number): CheckedKind<number, number> {
   return { type: `whole number, ${min} or more`, syntax: { takes: 'one', metavar: 'N', parse: (text, flag) => checkedNumber(text, flag, check) }, check }
 }
 
+/** A number of processes: a whole number 1 or more, or 'auto' for the CPUs Node reports; checked into the number. */
+export function processCount(cpus: () => number): CheckedKind<number | 'auto', number> {
+  const check = (value: unknown, at: NameAt): number => {
+    if (value === 'auto') return cpus()
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ConfigError(`${at()}: ${shown(value)} is not a number of processes (1 or more) nor "auto"`)
+    }
+    return value
+  }
+  return {
+    type: 'number of processes (1 or more) or "auto"',
+    note: 'auto: one per CPU',
+    syntax: { takes: 'one', metavar: 'N', parse: (text, flag) => (text === 'auto' ? 'auto' : checkedNumber(text, flag, check)) },
+    check,
+  }
+}
+
 /** On or off: a switch on the command line. */
 export function toggle(): CheckedKind<boolean, boolean> {
   return {

@@ -1,7 +1,8 @@
 // Every option, declared once: API name, flag, kind, default, help. Flags, --help, checks, types and docs/options.md come from here.
 import { POLICY_NAMES, parsePolicyName } from '../balancing/policy.js'
 import { ACCESS_LOG_FORMATS, parseAccessLogFormat } from '../exchange/access-log-format.js'
-import { choice, count, fileList, seconds, text, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { availableParallelism } from 'node:os'
+import { choice, count, fileList, seconds, text, processCount, toggle, urlPath, type OptionKind } from './option-kind.js'
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
@@ -43,6 +44,10 @@ export const OPTIONS = {
     flag: 'route', short: 'r', kind: ROUTE_LIST, group: 'Listening and routing',
     help: 'a path route: the longest matching prefix wins (/api matches /api, /api/… and /api?…, never /apis); '
       + 'other paths go to the default backend',
+  }),
+  workers: option({
+    flag: 'workers', kind: processCount(availableParallelism), default: 1, group: 'Listening and routing',
+    help: 'serve with N worker processes, each with its own uWS app and backend pools, sharing the port (SO_REUSEPORT)',
   }),
   rewrite: option({ flag: 'rewrite', kind: toggle(), default: false, group: 'Listening and routing', help: 'strip the matched route prefix before forwarding' }),
   preserveHost: option({

@@ -12,10 +12,17 @@ export interface Logs {
   access: ((entry: AccessEntry) => void) | undefined
   /** one line per failure, on stderr by default */
   error: (line: string) => void
+  /** access lines already formatted, each ending in a newline (a worker thread's), batched as `access` batches */
+  lines: (text: string) => void
   /** writes out the access lines still batched */
   flush: () => void
   /** opens the access-log file again by its name (after logrotate moved it); closes the old one */
   reopen: () => void
+}
+
+/** Where text goes: a stream, or a worker thread's channel to the main thread. */
+export interface Writer {
+  write(text: string): unknown
 }
 
 /** What the access log is: off, and else its format and its file (undefined: stdout). */
@@ -33,8 +40,7 @@ export interface AccessLogOptions {
  * A file is written synchronously too, so that nothing is lost when the process exits.
  * Throws ConfigError when the file cannot be opened.
  */
-export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream = process.stdout,
-  err: NodeJS.WritableStream = process.stderr): Logs {
+export function createLogs(options: AccessLogOptions, out: Writer = process.stdout, err: Writer = process.stderr): Logs {
   const error = (line: string) => void err.write(`uproxy: ${line}\n`)
   const file = options.quiet ? undefined : options.file
   let fd = file === undefined ? undefined : openLogFile(file, options.option)
@@ -57,13 +63,14 @@ export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream
       failing = true
     }
   }
-  const access = (entry: AccessEntry) => {
-    batch += formatAccessEntry(options.format, entry) + '\n'
+  const lines = (text: string) => {
+    batch += text
     if (!scheduled) {
       scheduled = true
       setImmediate(flush)
     }
   }
+  const access = (entry: AccessEntry) => lines(formatAccessEntry(options.format, entry) + '\n')
   const reopen = () => {
     if (fd === undefined || file === undefined) return
     flush()
@@ -75,7 +82,7 @@ export function createLogs(options: AccessLogOptions, out: NodeJS.WritableStream
       error(`${(cause as Error).message}; still writing to the old file`)
     }
   }
-  return { access: options.quiet ? undefined : access, error, flush, reopen }
+  return { access: options.quiet ? undefined : access, error, lines, flush, reopen }
 }
 
 function openLogFile(file: string, option: string): number {

@@ -1,14 +1,14 @@
 // What one configuration routes to, at run time: pools, backend groups with their health, probes.
 import { BackendGroup } from '../balancing/backend-group.js'
-import { BackendHealth } from '../balancing/backend-health.js'
+import { BackendHealth, type HealthChange } from '../balancing/backend-health.js'
 import { BackendPools } from '../c2/pools.js'
 import type { Backend } from '../config/backend-url.js'
 import type { PolicyName } from '../balancing/policy.js'
 import { toByteString } from '../c1/byte-string.js'
 import type { HostConfig, ProxyConfig } from '../config/config.js'
-import { startHealthProbes, type HealthProbes } from '../balancing/health-probes.js'
+import { probeSettings, startHealthProbes, type HealthProbes } from '../balancing/health-probes.js'
 import type { Phases } from '../exchange/phases.js'
-import type { Member } from '../balancing/member.js'
+import { healthKey, type Member } from '../balancing/member.js'
 import { findRoute } from './route-table.js'
 import { findVhost, mapVhostTable, type VhostTable } from './vhost-table.js'
 
@@ -20,6 +20,16 @@ export interface RouteMatch {
   readonly group: BackendGroup
   /** the configuration it belongs to: its pools and settings, for every attempt of the exchange */
   readonly owner: ProxyTargets
+}
+
+/**
+ * How one worker's health meets the other workers' (workers > 1): the changes this worker makes
+ * go out through `share`, the others' come in through the healths `adopt` was given. The main
+ * process probes, so a linked set runs no probes of its own.
+ */
+export interface HealthLink {
+  share(key: string, change: HealthChange): void
+  adopt(key: string, health: BackendHealth): void
 }
 
 /** One Host's routes, longest prefix first, and the match of every other path. */
@@ -47,17 +57,16 @@ export class ProxyTargets {
   /** the phases of this configuration's exchanges: the built-in hooks, then the proxy's */
   readonly phases: Phases
 
-  constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void, phases: Phases) {
+  constructor(readonly config: ProxyConfig, private readonly logError: (line: string) => void, phases: Phases,
+    private readonly link?: HealthLink) {
     this.phases = phases
     this.pools = new BackendPools(config)
     this.main = this.hostRoutes(config)
     const { exact, wildcards } = config.vhosts
     this.vhosts = exact.size + wildcards.length > 0 ? mapVhostTable(config.vhosts, (host) => this.hostRoutes(host)) : undefined
     const health = config.health
-    this.probes = health.path === undefined ? undefined : startHealthProbes(
-      [...this.shared.values()], (backend) => this.pools.get(backend),
-      // an answer may take the interval, but at least a second: a busy host is not a dead backend
-      { path: health.path, intervalMs: health.intervalMs, timeoutMs: Math.min(Math.max(health.intervalMs, 1000), config.timeoutMs) })
+    this.probes = health.path === undefined || link ? undefined : startHealthProbes(
+      [...this.shared.values()], (backend) => this.pools.get(backend), probeSettings(config, health.path))
   }
 
   /** The match of a request: its virtual host's (if any are configured), then the longest route. */
@@ -115,10 +124,14 @@ export class ProxyTargets {
 
   /** The load and health of `backend`, made on first use; probes run once per entry. */
   private sharedState(backend: Backend): Pick<Member, 'load' | 'health'> {
-    const key = `${backend.url} ${backend.h2}`
+    const key = healthKey(backend)
     let member = this.shared.get(key)
     if (!member) {
-      member = { backend, load: { inFlight: 0 }, health: new BackendHealth(backend.url, this.config.health, this.logError) }
+      const link = this.link
+      const health = new BackendHealth(backend.url, this.config.health, this.logError, undefined,
+        link && ((change) => link.share(key, change)))
+      link?.adopt(key, health)
+      member = { backend, load: { inFlight: 0 }, health }
       this.shared.set(key, member)
     }
     return member

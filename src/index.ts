@@ -13,6 +13,8 @@ import { ProxyTargets } from './routing/live-targets.js'
 import { ConfigError } from './config/config-error.js'
 import { exchangePhases } from './exchange/built-in-phases.js'
 import type { Hooks } from './exchange/hooks.js'
+import { Recorder } from './inspector/recorder.js'
+import { isLoopback, startInspector } from './inspector/inspector-server.js'
 
 export { ConfigError }
 export { NativeUwsMissing } from './c1/native-uws.js'
@@ -29,6 +31,8 @@ export interface Proxy {
   readonly port: number
   /** every listener's URL in the order of `listen` ('https://…' for TLS ones); `url` is the first */
   readonly urls: readonly string[]
+  /** where the exchange inspector listens, with the real port; undefined when `inspect` is off */
+  readonly inspectorUrl: string | undefined
   /**
    * Stops accepting connections at once, lets in-flight exchanges finish for up to the
    * grace period, answering with Connection: close meanwhile (a request already sent on a
@@ -87,7 +91,14 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs)) }
+  const recorder = config.inspect ? new Recorder(config.inspect.buffer, config.inspect.secrets) : undefined
+  const inspector = config.inspect && recorder ? await startInspector(config.inspect, recorder).catch((err: Error) => {
+    throw new ListenError(err.message)
+  }) : undefined
+  if (inspector && !isLoopback(config.inspect?.host ?? '')) {
+    logs.error(`warning: the inspector on ${inspector.url} is reachable from other machines, and shows every request it sees`)
+  }
+  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, recorder)) }
   const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
@@ -108,7 +119,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
     }
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
-    await live.current.destroy()
+    await Promise.all([live.current.destroy(), inspector?.close()])
     throw err
   }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
@@ -117,18 +128,19 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
     url: urls[0] as string,
     port: ports[0] as number,
     urls,
+    inspectorUrl: inspector ? inspector.url : undefined,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
-      live.current.config.graceMs)),
+      live.current.config.graceMs).then(() => inspector?.close())),
     async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options, nameReloaded)
-      const startOnly = (c: ProxyConfig) => JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat])
+      const startOnly = (c: ProxyConfig) => JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat, c.inspect])
       if (startOnly(next) !== startOnly(config)) {
-        logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')
+        logs.error('reload: listen addresses, TLS certificates, the access log and the inspector change only on restart')
       }
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
-      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs))
+      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, recorder))
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },

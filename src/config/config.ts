@@ -8,6 +8,7 @@ import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type Listener } from './listen-address.js'
+import { toInspectConfig, type InspectConfig } from './inspect-config.js'
 import type { CheckedKind, NameAt } from './option-kind.js'
 import { nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type OptionSpec, type ProxyOptions } from './option-table.js'
 import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
@@ -17,6 +18,7 @@ import type { VhostTable } from '../routing/vhost-table.js'
 export { parseListen, type ListenOption, type Listener } from './listen-address.js'
 export type { SniOption, TlsConfig } from './tls-config.js'
 export type { HealthConfig, HostConfig, RouteOption, VhostOption } from './host-config.js'
+export type { InspectConfig } from './inspect-config.js'
 export type { PolicyName } from '../balancing/policy.js'
 export type { OptionNamer, ProxyOptions } from './option-table.js'
 
@@ -49,6 +51,8 @@ export interface ProxyConfig {
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
   readonly ca: readonly (string | Buffer)[] | undefined
   readonly insecure: boolean
+  /** undefined: no inspector */
+  readonly inspect: InspectConfig | undefined
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -102,6 +106,7 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     accessLogFormat: read('accessLogFormat'),
     ca: readCas(read('ca'), (path = '') => name('ca', path)),
     insecure: read('insecure'),
+    inspect: toInspectConfig(read('inspect'), read('inspectBuffer'), read('inspectSecrets'), name),
   })
 }
 

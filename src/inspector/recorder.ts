@@ -1,4 +1,5 @@
 // The inspector's ears: hooks and a watcher that turn each exchange into a record, kept in a ring and told to listeners.
+import { STATUS_CODES } from 'node:http'
 import type { C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, Hooks } from '../exchange/hooks.js'
 import type { C2Connection, ExchangeWatcher } from '../exchange/watcher.js'
 import { addChunk, copyFlatHeaders, copyHeaderObject, type ExchangeRecord } from './exchange-record.js'
@@ -104,7 +105,7 @@ export class Recorder {
     if (!record) return
     const at = sinceStart(exchange)
     record.status = head.status
-    record.statusText = head.statusText ?? ''
+    record.statusText = head.statusText ?? STATUS_CODES[head.status] ?? ''
     record.responseHeaders = copyHeaderObject(head.headers, this.secrets)
     record.c2.push({ at, what: 'response head', detail: String(head.status) })
     record.c1.push({ at, what: 'response head', detail: `${head.status}, written with the first body bytes` })
@@ -120,7 +121,10 @@ export class Recorder {
     record.outcome = end.outcome
     record.bytesOut = end.bytes
     // 499 is the access log's word for "the client left": nothing of it went out
-    if (end.outcome !== 'client-gone') record.status = end.status
+    if (end.outcome !== 'client-gone' && record.status !== end.status) {
+      record.status = end.status
+      record.statusText = STATUS_CODES[end.status] ?? ''
+    }
     record.retried = end.retried.map((attempt) => ({ backend: attempt.backend.url, code: attempt.code, ms: round(attempt.ms) }))
     record.closedFirst = end.outcome === 'client-gone' ? 'client'
       : end.outcome === 'backend-error' || end.outcome === 'timeout' ? 'backend'

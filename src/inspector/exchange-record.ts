@@ -59,6 +59,25 @@ export interface ExchangeRecord {
   c2Chunks: number
 }
 
+/**
+ * A record as the recorder keeps it: the headers as C1 and C2 hold them (a copy of the client's
+ * flat list, the response's header object), masked and decoded only when someone reads them.
+ */
+export interface LiveRecord extends Omit<ExchangeRecord, 'requestHeaders' | 'responseHeaders'> {
+  readonly rawRequestHeaders: readonly string[]
+  rawResponseHeaders: IncomingHttpHeaders | undefined
+}
+
+/** `live` as the page, /events and /har read it: header pairs, secrets masked unless `secrets`. */
+export function viewRecord(live: LiveRecord, secrets: boolean): ExchangeRecord {
+  const { rawRequestHeaders, rawResponseHeaders, ...rest } = live
+  return {
+    ...rest,
+    requestHeaders: copyFlatHeaders(rawRequestHeaders, secrets),
+    responseHeaders: rawResponseHeaders ? copyHeaderObject(rawResponseHeaders, secrets) : [],
+  }
+}
+
 /** Headers whose values are masked unless --inspect-secrets (RFC 9110 §11.6.2, §11.7.2; RFC 6265 §4). */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie'])
 
@@ -74,7 +93,7 @@ function showValue(value: string): string {
 }
 
 /** Flat [name, value, …] → pairs, secrets masked unless `secrets`. */
-export function copyFlatHeaders(flat: readonly string[], secrets: boolean): [string, string][] {
+function copyFlatHeaders(flat: readonly string[], secrets: boolean): [string, string][] {
   const pairs: [string, string][] = []
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i] as string
@@ -84,7 +103,7 @@ export function copyFlatHeaders(flat: readonly string[], secrets: boolean): [str
 }
 
 /** { name: value | values } → pairs, secrets masked unless `secrets`. */
-export function copyHeaderObject(headers: IncomingHttpHeaders, secrets: boolean): [string, string][] {
+function copyHeaderObject(headers: IncomingHttpHeaders, secrets: boolean): [string, string][] {
   const pairs: [string, string][] = []
   for (const name in headers) {
     const value = headers[name]

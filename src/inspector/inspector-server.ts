@@ -83,12 +83,12 @@ function serve(req: IncomingMessage, res: ServerResponse, recorder: Recorder, as
   if (asset) return void res.writeHead(200, { ...SAFE_HEADERS, 'content-type': asset.type }).end(asset.body)
   if (path === '/events') return streamEvents(res, recorder)
   if (path === '/exchanges') {
-    return void writeJsonList(res, '[', recorder.records(), (record) => JSON.stringify(record), ']')
+    return void writeJsonList(res, '[', recorder.records(), (record) => JSON.stringify(recorder.view(record)), ']')
   }
   if (path === '/har') {
     const now = Date.now()
     const { open, close } = harFrame(version)
-    return void writeJsonList(res, open, recorder.records(), (record) => JSON.stringify(toHarEntry(record, now)), close)
+    return void writeJsonList(res, open, recorder.records(), (record) => JSON.stringify(toHarEntry(recorder.view(record), now)), close)
   }
   answer(res, 404, `inspector: no ${path} here; try /, /events, /exchanges or /har`)
 }

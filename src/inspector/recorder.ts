@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, Hooks } from '../exchange/hooks.js'
 import type { C2Connection, ExchangeWatcher } from '../exchange/watcher.js'
-import { addChunk, copyFlatHeaders, copyHeaderObject, type ExchangeRecord } from './exchange-record.js'
+import { addChunk, viewRecord, type ExchangeRecord, type LiveRecord } from './exchange-record.js'
 import { Ring } from './ring.js'
 
 /** What /events sends: one exchange event, naming the exchange, with its record as it stands. */
@@ -34,11 +34,11 @@ export class Recorder {
   readonly first: Hooks
   readonly last: Hooks
   readonly watcher: ExchangeWatcher
-  private readonly ring: Ring<ExchangeRecord>
-  private readonly live = new Map<number, ExchangeRecord>()
+  private readonly ring: Ring<LiveRecord>
+  private readonly live = new Map<number, LiveRecord>()
   private readonly listeners = new Set<(line: string) => void>()
   /** running records with chunks not yet told to listeners */
-  private readonly dirty = new Set<ExchangeRecord>()
+  private readonly dirty = new Set<LiveRecord>()
   private progressTimer: NodeJS.Timeout | undefined
   /** ended records still open to the watcher until the next turn: C2 reports its end after C1's (tryEnd completes a known length) */
   private ended: number[] = []
@@ -55,8 +55,13 @@ export class Recorder {
   }
 
   /** The records kept, oldest first (running ones included). */
-  records(): ExchangeRecord[] {
+  records(): LiveRecord[] {
     return this.ring.toArray()
+  }
+
+  /** `record` as it is shown: headers as text, secrets masked unless --inspect-secrets. */
+  view(record: LiveRecord): ExchangeRecord {
+    return viewRecord(record, this.secrets)
   }
 
   /** Calls `listener` with each event as one JSON line, from now on; returns the unsubscribe. */
@@ -77,10 +82,10 @@ export class Recorder {
     const path = query ? `${url}?${query}` : url
     let host = 'unknown-host'
     for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') host = headers[i + 1] as string
-    const record: ExchangeRecord = {
+    const record: LiveRecord = {
       id: exchange.id, v: 0, started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`,
-      clientAddress, route: undefined, backend: undefined, requestHeaders: copyFlatHeaders(headers, this.secrets),
-      status: 0, statusText: '', responseHeaders: [], bytesIn: 0, bytesOut: 0, ms: undefined, outcome: 'running',
+      clientAddress, route: undefined, backend: undefined, rawRequestHeaders: headers.slice(),
+      status: 0, statusText: '', rawResponseHeaders: undefined, bytesIn: 0, bytesOut: 0, ms: undefined, outcome: 'running',
       retried: [], closedFirst: undefined, marks: {}, connection: undefined,
       c1: [{ at: 0, what: 'request head', detail: `${method} ${path}` }], c2: [], c1Chunks: 0, c2Chunks: 0,
     }
@@ -106,7 +111,7 @@ export class Recorder {
     const at = sinceStart(exchange)
     record.status = head.status
     record.statusText = head.statusText ?? STATUS_CODES[head.status] ?? ''
-    record.responseHeaders = copyHeaderObject(head.headers, this.secrets)
+    record.rawResponseHeaders = head.headers
     record.c2.push({ at, what: 'response head', detail: String(head.status) })
     record.c1.push({ at, what: 'response head', detail: `${head.status}, written with the first body bytes` })
     this.tell('response-head', record)
@@ -140,7 +145,7 @@ export class Recorder {
   }
 
   private makeWatcher(): ExchangeWatcher {
-    const on = (exchange: Exchange, change: (record: ExchangeRecord, at: number) => void) => {
+    const on = (exchange: Exchange, change: (record: LiveRecord, at: number) => void) => {
       const record = this.live.get(exchange.id)
       if (!record) return
       change(record, sinceStart(exchange))
@@ -183,11 +188,11 @@ export class Recorder {
     this.dirty.clear()
   }
 
-  private tell(type: InspectorEvent['type'], record: ExchangeRecord): void {
+  private tell(type: InspectorEvent['type'], record: LiveRecord): void {
     record.v++
     if (this.listeners.size === 0) return
     if (type !== 'progress') this.dirty.delete(record)
-    const event: InspectorEvent = { type, id: record.id, path: record.path, exchange: record }
+    const event: InspectorEvent = { type, id: record.id, path: record.path, exchange: this.view(record) }
     const line = JSON.stringify(event)
     for (const listener of this.listeners) listener(line)
   }

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { compileParties, REPO_ROOT } from './compile.js'
 import { runCell } from './load.js'
-import { startBackend, startTarget } from './targets.js'
+import { startBackend, startTarget, type TargetName } from './targets.js'
 import { WORKLOADS } from './workloads.js'
 
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
@@ -25,12 +25,12 @@ const { values } = parseArgs({
 const workload = WORKLOADS.find((w) => w.name === values.workload)
 if (workload === undefined) throw new Error(`--workload: unknown ${values.workload}`)
 const concurrency = Number(values.concurrency)
-if (values.target !== 'uproxy' && values.target !== 'node-http') throw new Error('--target: uproxy or node-http')
+if (!['uproxy', 'uproxy-inspect', 'node-http'].includes(values.target)) throw new Error('--target: uproxy, uproxy-inspect or node-http')
 
 compileParties()
 const dir = mkdtempSync(join(tmpdir(), 'uproxy-prof-'))
 const backend = await startBackend({ cpus: null, nodeFlags: [] })
-const uproxy = await startTarget(values.target, backend, { cpus: null, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
+const uproxy = await startTarget(values.target as TargetName, backend, { cpus: null, nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] })
 try {
   // Warm up, then the profiled stretch is dominated by steady-state code.
   await runCell(uproxy, workload, concurrency, { client: 'raw', timeMs: 2000, warmupMs: 100, backend })

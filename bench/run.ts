@@ -136,7 +136,7 @@ async function main (): Promise<void> {
 
     const rows = aggregate(samples)
     const rs = [...ratios(samples, 'uproxy', 'node-http'), ...ratios(samples, 'uproxy', 'direct'), ...ratios(samples, 'nginx', 'node-http'),
-      ...ratios(samples, 'uproxy-h2', 'uproxy-h1'), ...ratios(samples, 'uproxy-w2', 'uproxy'), ...ratios(samples, 'uproxy-wauto', 'uproxy')]
+      ...ratios(samples, 'uproxy-inspect', 'uproxy'), ...ratios(samples, 'uproxy-h2', 'uproxy-h1'), ...ratios(samples, 'uproxy-w2', 'uproxy'), ...ratios(samples, 'uproxy-wauto', 'uproxy')]
     const out = plan.out ?? join(REPO_ROOT, 'bench', 'results.json')
     writeFileSync(out, JSON.stringify(rows, null, 2) + '\n')
 

@@ -51,5 +51,8 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   if (hooks.length > 0) {
     throw new ConfigError(`${nameOption('workers')}: hooks are functions of this process and cannot run in worker processes; use 1 worker`)
   }
+  if (config.inspect) {
+    throw new ConfigError(`${nameOption('inspect')}: the inspector sees one process's exchanges; use it with 1 worker`)
+  }
   return startWorkers(config, proxyOptions, nameOption)
 }

@@ -42,6 +42,8 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
   private stopBody: (() => void) | undefined
   /** the parser ended the response inside the read being parsed: completed after that read */
   private ended = false
+  /** no byte of the current exchange's response has arrived yet */
+  private awaitingFirstByte = false
   private trailers: string[] = []
   /** how long this connection may stay idle, from the backend's Keep-Alive hint; 0: do not reuse */
   private idleMs: number
@@ -65,6 +67,8 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
     const { head, chunked } = formatRequestHead(method, path, headers, body !== null, this.settings.host)
     // the head is a byte string (one char a byte, as C1 keeps the client's bytes): Latin-1 writes those bytes
     this.socket.write(head, 'latin1')
+    this.awaitingFirstByte = true
+    exchange.handler.onRequestSent?.(exchange)
     this.headTimer = setTimeout(() => this.onHeadTimeout(), this.settings.headMs)
     this.bodySent = body === null
     if (body) this.streamBody(body, chunked)
@@ -113,6 +117,11 @@ export class BackendConnection implements ResponseSink, ExchangeConnection {
       // bytes nobody asked for: the connection cannot be trusted with another exchange
       this.socket.destroy()
       return
+    }
+    if (this.awaitingFirstByte) {
+      this.awaitingFirstByte = false
+      this.exchange.handler.onFirstByte?.(this.exchange)
+      if (!this.exchange) return
     }
     const err = this.parser.execute(chunk)
     if (err) return this.failExchange(err)

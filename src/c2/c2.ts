@@ -5,9 +5,10 @@ import type { Member } from '../balancing/member.js'
 import type { C1, C1Peer } from '../c1/c1.js'
 import type { C2Controller, C2Handler, C2Request } from './exchange-handler.js'
 import { isBackendFailure, isBrokenConnection, isStaleKeepAlive, mayRetry } from './failures.js'
-import { describeError } from './gateway-errors.js'
+import { describeError, errorCode } from './gateway-errors.js'
 import type { RouteMatch } from '../routing/live-targets.js'
 import { c2RequestHead } from '../exchange/c2-request.js'
+import type { C2Connection } from '../exchange/watcher.js'
 
 class ClientGone extends Error {
   readonly code = 'UPROXY_CLIENT_GONE'
@@ -60,6 +61,18 @@ class C2 implements C2Handler, C1Peer {
     if (this.c1.done) controller.abort(new ClientGone('client closed the connection'))
   }
 
+  onConnection(_controller: C2Controller, connection: C2Connection): void {
+    this.c1.phases.watcher?.c2Connection(this.c1, connection)
+  }
+
+  onRequestSent(): void {
+    this.c1.phases.watcher?.c2HeadSent(this.c1)
+  }
+
+  onFirstByte(): void {
+    this.c1.phases.watcher?.c2FirstByte(this.c1)
+  }
+
   onResponseStart(controller: C2Controller, status: number, headers: IncomingHttpHeaders, message?: string): void {
     if (this.c1.done) return controller.abort(new ClientGone('client closed the connection'))
     this.member.health.recordSuccess()
@@ -67,15 +80,18 @@ class C2 implements C2Handler, C1Peer {
   }
 
   onResponseData(controller: C2Controller, chunk: Buffer): void {
+    this.c1.phases.watcher?.c2Body(this.c1, chunk.length)
     if (!this.c1.writeChunk(chunk)) controller.pause()
   }
 
   onResponseEnd(): void {
+    this.c1.phases.watcher?.c2End(this.c1)
     this.end()
     this.c1.end()
   }
 
   onResponseError(_controller: C2Controller, err: Error): void {
+    this.c1.phases.watcher?.c2Error(this.c1, errorCode(err) || 'failed')
     if (err instanceof ClientGone) return this.end()
     if (isBackendFailure(err)) this.member.health.recordFailure(describeError(err))
     // a keep-alive connection the backend had dropped: once more on a fresh one to the same

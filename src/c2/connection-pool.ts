@@ -5,6 +5,7 @@ import { connectSocket, socketTarget, type SocketTarget } from './backend-socket
 import { C2Error, C2_CODES } from './c2-errors.js'
 import { ExchangeController } from './exchange-controller.js'
 import type { C2Dispatcher, C2Handler, C2Request } from './exchange-handler.js'
+import type { C2Connection } from '../exchange/watcher.js'
 
 /** How a pool connects and how long it keeps things. */
 export interface PoolOptions {
@@ -27,6 +28,8 @@ export interface PoolOptions {
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 const DEFAULT_IDLE_TIMEOUT_MS = 4_000
 const DEFAULT_MAX_IDLE = 512
+
+const REUSED: C2Connection = Object.freeze({ reused: true, connectMs: 0, tlsMs: undefined })
 
 /**
  * uproxy's own HTTP/1.1 client for one origin (`http://host:port` or `https://…`). Every
@@ -79,8 +82,12 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
       return true
     }
     const connection = this.takeIdle()
-    if (connection) connection.send(exchange)
-    else this.connect(exchange)
+    if (!connection) this.connect(exchange)
+    else {
+      handler.onConnection?.(exchange, REUSED)
+      // a watcher may abort the exchange (its hooks are user code): nothing is sent then
+      if (!exchange.settled) connection.send(exchange)
+    }
     return true
   }
 
@@ -122,6 +129,8 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
   }
 
   private connect(exchange: ExchangeController): void {
+    const startedAt = performance.now()
+    let tcpAt: number | undefined
     const socket = connectSocket(this.target, (err, connected) => {
       this.connecting.delete(connected)
       exchange.connecting = undefined
@@ -132,8 +141,14 @@ export class ConnectionPool implements C2Dispatcher, ConnectionOwner {
       }
       const connection = new BackendConnection(connected, this, this.settings)
       this.open.add(connection)
-      connection.send(exchange)
+      if (exchange.handler.onConnection) {
+        const now = performance.now()
+        exchange.handler.onConnection(exchange, { reused: false, connectMs: (tcpAt ?? now) - startedAt, tlsMs: tcpAt === undefined ? undefined : now - tcpAt })
+      }
+      if (!exchange.settled) connection.send(exchange)
     })
+    // a TLS socket says 'connect' when TCP is up, 'secureConnect' after the handshake
+    if (this.target.tls && exchange.handler.onConnection) socket.once('connect', () => (tcpAt = performance.now()))
     exchange.connecting = socket
     this.connecting.add(socket)
   }

@@ -1,6 +1,7 @@
 // The shape of one backend exchange as the pool runs it: undici's DispatchHandler shape, so C2 serves both.
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Readable } from 'node:stream'
+import type { C2Connection } from '../exchange/watcher.js'
 
 /** The request C2 sends: headers flat [name, value, …] as request-headers.ts builds them. */
 export interface C2Request {
@@ -26,6 +27,12 @@ export interface C2Controller {
 /** The callbacks of one exchange, in order: start, then a response start, data and end, or an error. */
 export interface C2Handler {
   onRequestStart?(controller: C2Controller, context: unknown): void
+  /** uproxy's HTTP/1.1 pool only: the exchange has its connection, new or reused */
+  onConnection?(controller: C2Controller, connection: C2Connection): void
+  /** uproxy's HTTP/1.1 pool only: the request head was written to the socket */
+  onRequestSent?(controller: C2Controller): void
+  /** uproxy's HTTP/1.1 pool only: the first byte of the response arrived */
+  onFirstByte?(controller: C2Controller): void
   onResponseStart?(controller: C2Controller, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void
   onResponseData?(controller: C2Controller, chunk: Buffer): void
   onResponseEnd?(controller: C2Controller, trailers: IncomingHttpHeaders): void

@@ -9,6 +9,7 @@ import { healthKey } from '../balancing/member.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type Listener } from './listen-address.js'
+import { toInspectConfig, type InspectConfig } from './inspect-config.js'
 import type { CheckedKind, NameAt } from './option-kind.js'
 import { nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type OptionSpec, type ProxyOptions } from './option-table.js'
 import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
@@ -18,6 +19,7 @@ import type { VhostTable } from '../routing/vhost-table.js'
 export { parseListen, type ListenOption, type Listener } from './listen-address.js'
 export type { SniOption, TlsConfig } from './tls-config.js'
 export type { HealthConfig, HostConfig, RouteOption, VhostOption } from './host-config.js'
+export type { InspectConfig } from './inspect-config.js'
 export type { PolicyName } from '../balancing/policy.js'
 export type { OptionNamer, ProxyOptions } from './option-table.js'
 
@@ -52,6 +54,8 @@ export interface ProxyConfig {
   readonly insecure: boolean
   /** worker processes serving C1; 1: this process serves, alone */
   readonly workers: number
+  /** undefined: no inspector */
+  readonly inspect: InspectConfig | undefined
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -106,6 +110,7 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     ca: readCas(read('ca'), (path = '') => name('ca', path)),
     insecure: read('insecure'),
     workers: read('workers'),
+    inspect: toInspectConfig(read('inspect'), read('inspectBuffer'), read('inspectSecrets'), name),
   })
 }
 

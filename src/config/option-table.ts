@@ -6,7 +6,7 @@ import { choice, count, fileList, seconds, text, processCount, toggle, urlPath, 
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
-export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Access log'] as const
+export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Access log', 'Inspector'] as const
 
 /** The API value of a kind. */
 export type KindValue<K> = K extends OptionKind<infer V> ? V : never
@@ -118,6 +118,18 @@ export const OPTIONS = {
   accessLogFormat: option({
     flag: 'access-log-format', kind: choice('FORMAT', ACCESS_LOG_FORMATS, parseAccessLogFormat), default: 'short', group: 'Access log',
     help: 'short (GET /path 200 12B 3.1ms BACKEND), combined (nginx\'s, plus upstream address and time) or json (one object a line)',
+  }),
+  inspect: option({
+    flag: 'inspect', kind: text('HOST:PORT'), group: 'Inspector',
+    help: 'serve the exchange inspector here (a live web page, /events, /har; port 0 picks a free one); '
+      + 'keep it on 127.0.0.1: it shows every request',
+  }),
+  inspectBuffer: option({
+    flag: 'inspect-buffer', kind: count(1), default: 1000, group: 'Inspector', help: 'how many of the last exchanges the inspector keeps',
+  }),
+  inspectSecrets: option({
+    flag: 'inspect-secrets', kind: toggle(), default: false, group: 'Inspector',
+    help: 'show Authorization, Proxy-Authorization, Cookie and Set-Cookie values in the inspector instead of masking them',
   }),
 }
 

@@ -1,5 +1,6 @@
 // The phases of an exchange: the hooks of each phase in order, run at the point C1 or C2 reaches it.
 import type { Answer, C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, Hooks } from './hooks.js'
+import type { ExchangeWatcher } from './watcher.js'
 
 /** A hook threw: the exchange ends (502, or a cut connection), and the message names the phase. */
 export class HookError extends Error {
@@ -23,7 +24,11 @@ export class Phases {
   /** some hook transforms response bodies: C1 hands it every chunk */
   readonly transformsBody: boolean
 
-  constructor(hooks: readonly Hooks[]) {
+  constructor(
+    hooks: readonly Hooks[],
+    /** what watches the moments between the phases; undefined (the default): nothing, at no cost */
+    readonly watcher: ExchangeWatcher | undefined = undefined,
+  ) {
     this.request = hooks.filter((h) => h.c1Request)
     this.backendRequest = hooks.filter((h) => h.c2Request)
     this.responseHead = hooks.filter((h) => h.c2ResponseHead)

@@ -12,6 +12,8 @@ import { loadNativeUws, type Uws } from '../c1/native-uws.js'
 import { ProxyTargets, type HealthLink } from '../routing/live-targets.js'
 import { exchangePhases } from '../exchange/built-in-phases.js'
 import type { Hooks } from '../exchange/hooks.js'
+import { isLoopback, startInspector } from '../inspector/inspector-server.js'
+import { Recorder } from '../inspector/recorder.js'
 
 /** A running proxy. */
 export interface Proxy {
@@ -20,6 +22,8 @@ export interface Proxy {
   readonly port: number
   /** every listener's URL in the order of `listen` ('https://…' for TLS ones); `url` is the first */
   readonly urls: readonly string[]
+  /** where the exchange inspector listens, with the real port; undefined when `inspect` is off */
+  readonly inspectorUrl: string | undefined
   /**
    * Stops accepting connections at once, lets in-flight exchanges finish for up to the
    * grace period, answering with Connection: close meanwhile (a request already sent on a
@@ -64,7 +68,14 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   const logs = worker?.logs
     ?? createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure && !worker) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs), worker?.link()) }
+  const recorder = config.inspect ? new Recorder(config.inspect.buffer, config.inspect.secrets) : undefined
+  const inspector = config.inspect && recorder ? await startInspector(config.inspect, recorder).catch((err: Error) => {
+    throw new ListenError(err.message)
+  }) : undefined
+  if (inspector && !isLoopback(config.inspect?.host ?? '')) {
+    logs.error(`warning: the inspector on ${inspector.url} is reachable from other machines, and shows every request it sees`)
+  }
+  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, recorder), worker?.link()) }
   const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
@@ -85,7 +96,7 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
     }
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
-    await live.current.destroy()
+    await Promise.all([live.current.destroy(), inspector?.close()])
     throw err
   }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
@@ -94,14 +105,15 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
     url: urls[0] as string,
     port: ports[0] as number,
     urls,
+    inspectorUrl: inspector ? inspector.url : undefined,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
-      live.current.config.graceMs)),
+      live.current.config.graceMs).then(() => inspector?.close())),
     async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options, nameReloaded)
       if (!worker) warnStartOnly(config, next, logs.error)
       const old = live.current
-      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs), worker?.link())
+      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, recorder), worker?.link())
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },
@@ -111,9 +123,10 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
 
 /** The lines a reload says about what it cannot change, and about --insecure newly on. */
 export function warnStartOnly(started: ProxyConfig, next: ProxyConfig, logError: (line: string) => void): void {
-  const startOnly = (c: ProxyConfig) => JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat, c.workers])
+  const startOnly = (c: ProxyConfig) =>
+    JSON.stringify([c.listeners, c.tls, c.redirectHttp, c.quiet, c.accessLog, c.accessLogFormat, c.workers, c.inspect])
   if (startOnly(next) !== startOnly(started)) {
-    logError('reload: listen addresses, TLS certificates, the access log and workers change only on restart')
+    logError('reload: listen addresses, TLS certificates, the access log, workers and the inspector change only on restart')
   }
   if (next.insecure && !started.insecure) logError('warning: certificate verification of https backends is OFF (--insecure)')
 }

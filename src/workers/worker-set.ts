@@ -61,6 +61,8 @@ export class WorkerSet implements Proxy {
   readonly url: string
   readonly port: number
   readonly urls: readonly string[]
+  /** the inspector runs with 1 worker only (startProxy refuses it with more) */
+  readonly inspectorUrl = undefined
   private readonly slots: Slot[] = []
   private current: { config: ProxyConfig; options: ProxyOptions; generation: number }
   private board: HealthBoard

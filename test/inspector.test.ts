@@ -157,7 +157,7 @@ t.test('off by default: no inspector, nothing watching', async (t) => {
   t.equal(proxy.inspectorUrl, undefined, 'no inspector URL')
   const { exchangePhases } = await import('../src/exchange/built-in-phases.js')
   const { toConfig } = await import('../src/config/config.js')
-  const phases = exchangePhases(toConfig({}), [], { access: undefined, error: () => {}, flush: () => {}, reopen: () => {} })
+  const phases = exchangePhases(toConfig({}), [], { access: undefined, error: () => {}, flush: () => {}, reopen: () => {}, lines: () => {} })
   t.equal(phases.watcher, undefined, 'no watcher in the phases: every observation point is one undefined test')
 })
 

@@ -12,6 +12,7 @@ import { loadNativeUws, type Uws } from './c1/native-uws.js'
 import { ProxyTargets } from './routing/live-targets.js'
 import { ConfigError } from './config/config-error.js'
 import { exchangePhases } from './exchange/built-in-phases.js'
+import { createEdge } from './exchange/edge.js'
 import type { Hooks } from './exchange/hooks.js'
 
 export { ConfigError }
@@ -87,7 +88,8 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs)) }
+  const edge = createEdge(config)
+  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, edge)) }
   const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
@@ -126,14 +128,20 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
       if (startOnly(next) !== startOnly(config)) {
         logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')
       }
+      if (edgeOptions(next) !== edgeOptions(config)) logs.error('reload: the cache and compression change only on restart')
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
-      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs))
+      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, edge))
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },
     reopenLogs: () => logs.reopen(),
   }
+}
+
+/** The options of the edge features, which are made once per proxy. */
+function edgeOptions(c: ProxyConfig): string {
+  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.compress, c.compressMinBytes])
 }
 
 /** One app per kind of listener, shared when two listeners are of one kind. */

@@ -49,6 +49,11 @@ export interface ProxyConfig {
   /** undefined: Node's default trust (system CAs plus NODE_EXTRA_CA_CERTS) */
   readonly ca: readonly (string | Buffer)[] | undefined
   readonly insecure: boolean
+  /** the response cache's size in bytes; undefined: no cache */
+  readonly cacheBytes: number | undefined
+  readonly cacheMaxObjectBytes: number
+  readonly compress: boolean
+  readonly compressMinBytes: number
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -102,6 +107,10 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     accessLogFormat: read('accessLogFormat'),
     ca: readCas(read('ca'), (path = '') => name('ca', path)),
     insecure: read('insecure'),
+    cacheBytes: read('cache'),
+    cacheMaxObjectBytes: read('cacheMaxObject') as number,
+    compress: read('compress'),
+    compressMinBytes: read('compressMin') as number,
   })
 }
 

@@ -1,11 +1,11 @@
 // Every option, declared once: API name, flag, kind, default, help. Flags, --help, checks, types and docs/options.md come from here.
 import { POLICY_NAMES, parsePolicyName } from '../balancing/policy.js'
 import { ACCESS_LOG_FORMATS, parseAccessLogFormat } from '../exchange/access-log-format.js'
-import { choice, count, fileList, seconds, text, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { byteSize, choice, count, fileList, seconds, text, toggle, urlPath, type OptionKind } from './option-kind.js'
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
-export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Access log'] as const
+export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Access log'] as const
 
 /** The API value of a kind. */
 export type KindValue<K> = K extends OptionKind<infer V> ? V : never
@@ -104,6 +104,23 @@ export const OPTIONS = {
   retries: option({
     flag: 'retries', kind: count(0), default: 1, group: 'Load balancing',
     help: 'other backends an exchange may go to when one fails before answering, for GET/HEAD/OPTIONS/PUT/DELETE without a body',
+  }),
+  cache: option({
+    flag: 'cache', kind: byteSize(1), group: 'Caching and compression',
+    help: 'a shared response cache of SIZE (64MB) by RFC 9111 for GET and HEAD, least recently used out first; '
+      + 'answers say X-Cache: HIT, MISS, REVALIDATED or BYPASS (default: no cache)',
+  }),
+  cacheMaxObject: option({
+    flag: 'cache-max-object', kind: byteSize(1), default: 8 * 1024 * 1024, group: 'Caching and compression',
+    help: 'larger responses stream through uncached',
+  }),
+  compress: option({
+    flag: 'compress', kind: toggle(), default: false, group: 'Caching and compression',
+    help: 'gzip or br text, JSON, JavaScript, XML and SVG responses for clients that accept it, flushed chunk by chunk',
+  }),
+  compressMin: option({
+    flag: 'compress-min', kind: byteSize(0), default: 1024, group: 'Caching and compression',
+    help: 'leave responses whose Content-Length is below this uncompressed',
   }),
   quiet: option({ flag: 'quiet', kind: toggle(), default: false, group: 'Access log', help: 'no access log (wins over --access-log)' }),
   accessLog: option({

@@ -139,8 +139,10 @@ function lookUp(cache: ResponseCache, exchange: Exchange, state: CacheState): An
 /** The stored response that answers `state`'s request now, as an Answer; records a stale one to revalidate. */
 function findFresh(cache: ResponseCache, state: CacheState): Answer | undefined {
   state.stale = undefined
+  // RFC 9110 §9.3.2: HEAD is GET without the body, so a stored GET answers it
+  const asGet = state.request.method === 'HEAD' ? { ...state.request, method: 'GET' } : state.request
   for (const stored of cache.variants(state.key) ?? []) {
-    const { response, revalidation } = stored.policy.evaluateRequest(state.request)
+    const { response, revalidation } = stored.policy.evaluateRequest(asGet)
     if (response && !revalidation) {
       state.status = 'HIT'
       return {

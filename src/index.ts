@@ -88,7 +88,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const edge = createEdge(config)
+  const edge = createEdge(config, logs.error)
   const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, edge)) }
   const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
@@ -111,6 +111,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
     await live.current.destroy()
+    await edge.close()
     throw err
   }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
@@ -120,7 +121,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
     port: ports[0] as number,
     urls,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
-      live.current.config.graceMs)),
+      live.current.config.graceMs).then(() => edge.close())),
     async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options, nameReloaded)
@@ -128,7 +129,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
       if (startOnly(next) !== startOnly(config)) {
         logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')
       }
-      if (edgeOptions(next) !== edgeOptions(config)) logs.error('reload: the cache and compression change only on restart')
+      if (edgeOptions(next) !== edgeOptions(config)) logs.error('reload: the cache, compression and rate limit change only on restart')
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
       live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, edge))
@@ -141,7 +142,8 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
 
 /** The options of the edge features, which are made once per proxy. */
 function edgeOptions(c: ProxyConfig): string {
-  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.compress, c.compressMinBytes])
+  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.compress, c.compressMinBytes,
+    c.rateLimit, c.rateLimitBurst, c.trustProxy, c.redis, c.rateLimitFail])
 }
 
 /** One app per kind of listener, shared when two listeners are of one kind. */

@@ -8,7 +8,7 @@ import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
 import { toListeners, type Listener } from './listen-address.js'
-import type { CheckedKind, NameAt } from './option-kind.js'
+import type { CheckedKind, NameAt, Rate } from './option-kind.js'
 import { nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type OptionSpec, type ProxyOptions } from './option-table.js'
 import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
 import { toTlsConfig, type TlsConfig } from './tls-config.js'
@@ -54,6 +54,13 @@ export interface ProxyConfig {
   readonly cacheMaxObjectBytes: number
   readonly compress: boolean
   readonly compressMinBytes: number
+  /** undefined: no rate limit */
+  readonly rateLimit: Rate | undefined
+  readonly rateLimitBurst: number
+  readonly trustProxy: boolean
+  /** undefined: rate-limit counters in this process */
+  readonly redis: string | undefined
+  readonly rateLimitFail: 'open' | 'closed'
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -81,6 +88,9 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
   const redirectHttp = read('redirectHttp')
   if (redirectHttp && !(listeners.some((l) => l.tls) && listeners.some((l) => !l.tls))) {
     throw new ConfigError(`${name('redirectHttp')}: needs an http:// and an https:// listen address (--listen twice)`)
+  }
+  if (read('redis') !== undefined && read('rateLimit') === undefined) {
+    throw new ConfigError(`${name('redis')}: holds the rate-limit counters, so it needs ${name('rateLimit')}`)
   }
   const health: HealthConfig = Object.freeze({
     maxFails: read('maxFails'),
@@ -111,6 +121,11 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     cacheMaxObjectBytes: read('cacheMaxObject') as number,
     compress: read('compress'),
     compressMinBytes: read('compressMin') as number,
+    rateLimit: read('rateLimit'),
+    rateLimitBurst: read('rateLimitBurst'),
+    trustProxy: read('trustProxy'),
+    redis: read('redis'),
+    rateLimitFail: read('rateLimitFail'),
   })
 }
 

@@ -150,6 +150,30 @@ export function byteSize(min: number): CheckedKind<number | string, number | und
   }
 }
 
+/** A request rate: `points` requests per `seconds`. */
+export interface Rate {
+  readonly points: number
+  readonly seconds: number
+}
+
+/** A rate as nginx's limit_req writes it: '10/s' or '600/m' (r/s, r/m also read); undefined when absent. */
+export function rate(): CheckedKind<string, Rate | undefined> {
+  const check = (value: unknown, at: NameAt): Rate | undefined => {
+    if (value === undefined) return undefined
+    const match = typeof value === 'string' ? /^\s*(\d+)\s*r?\/\s*([sm])\s*$/i.exec(value) : null
+    const points = match ? Number(match[1]) : 0
+    if (!match || !Number.isSafeInteger(points) || points < 1) {
+      throw new ConfigError(`${at()}: ${JSON.stringify(value)} is not a rate such as 10/s or 600/m`)
+    }
+    return Object.freeze({ points, seconds: (match[2] as string).toLowerCase() === 'm' ? 60 : 1 })
+  }
+  return {
+    type: 'string ("10/s", "600/m")',
+    syntax: { takes: 'one', metavar: 'N/s|N/m', parse: (value, flag) => (check(value, () => flag), value) },
+    check,
+  }
+}
+
 /** A bad number as the error quotes it: "0", "Infinity", "soon". */
 function shown(value: unknown): string {
   return typeof value === 'number' ? `"${value}"` : JSON.stringify(value)

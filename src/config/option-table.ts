@@ -1,11 +1,12 @@
 // Every option, declared once: API name, flag, kind, default, help. Flags, --help, checks, types and docs/options.md come from here.
 import { POLICY_NAMES, parsePolicyName } from '../balancing/policy.js'
 import { ACCESS_LOG_FORMATS, parseAccessLogFormat } from '../exchange/access-log-format.js'
-import { byteSize, choice, count, fileList, seconds, text, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { byteSize, choice, count, rate, fileList, seconds, text, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { ConfigError } from './config-error.js'
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
-export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Access log'] as const
+export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Rate limiting', 'Access log'] as const
 
 /** The API value of a kind. */
 export type KindValue<K> = K extends OptionKind<infer V> ? V : never
@@ -122,6 +123,26 @@ export const OPTIONS = {
     flag: 'compress-min', kind: byteSize(0), default: 1024, group: 'Caching and compression',
     help: 'leave responses whose Content-Length is below this uncompressed',
   }),
+  rateLimit: option({
+    flag: 'rate-limit', kind: rate(), group: 'Rate limiting',
+    help: 'requests per client address (N/s or N/m); over it: 429 with Retry-After, and RateLimit-* headers on every answer (default: no limit)',
+  }),
+  rateLimitBurst: option({
+    flag: 'rate-limit-burst', kind: count(0), default: 0, group: 'Rate limiting',
+    help: 'requests a client may send beyond --rate-limit at once, earned back at that rate (nginx\'s burst)',
+  }),
+  trustProxy: option({
+    flag: 'trust-proxy', kind: toggle(), default: false, group: 'Rate limiting',
+    help: 'the client is the last X-Forwarded-For address, not the socket\'s (only behind a proxy that sets it)',
+  }),
+  redis: option({
+    flag: 'redis', kind: text('URL'), group: 'Rate limiting',
+    help: 'keep the rate-limit counters in this Redis (redis://HOST:PORT), shared by every uproxy that uses it',
+  }),
+  rateLimitFail: option({
+    flag: 'rate-limit-fail', kind: choice('MODE', ['open', 'closed'] as const, parseFailMode), default: 'open', group: 'Rate limiting',
+    help: 'while Redis is away: open serves without a limit, closed answers 503',
+  }),
   quiet: option({ flag: 'quiet', kind: toggle(), default: false, group: 'Access log', help: 'no access log (wins over --access-log)' }),
   accessLog: option({
     flag: 'access-log', kind: text('FILE'), group: 'Access log',
@@ -131,6 +152,12 @@ export const OPTIONS = {
     flag: 'access-log-format', kind: choice('FORMAT', ACCESS_LOG_FORMATS, parseAccessLogFormat), default: 'short', group: 'Access log',
     help: 'short (GET /path 200 12B 3.1ms BACKEND), combined (nginx\'s, plus upstream address and time) or json (one object a line)',
   }),
+}
+
+/** What --rate-limit-fail reads: a name of the two, or a one-line ConfigError naming `what`. */
+function parseFailMode(value: unknown, what: string): 'open' | 'closed' {
+  if (value === 'open' || value === 'closed') return value
+  throw new ConfigError(`${what}: ${JSON.stringify(value)} is not open or closed`)
 }
 
 /** The name of an option in the API and the --config file. */

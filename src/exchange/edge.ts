@@ -1,8 +1,10 @@
-// The edge features a configuration turns on (response cache, compression), made once per proxy and placed around the user's hooks.
+// The edge features a configuration turns on (rate limit, response cache, compression), made once per proxy and placed around the user's hooks.
 import { cachePhases } from '../cache/cache-phases.js'
 import { ResponseCache } from '../cache/response-cache.js'
 import { compression } from '../compression/compression.js'
 import type { ProxyConfig } from '../config/config.js'
+import { createLimiter, type Limiter } from '../rate-limit/limiter.js'
+import { rateLimitPhases } from '../rate-limit/rate-limit-phases.js'
 import type { Hooks } from './hooks.js'
 
 /** The edge features' hooks: `before` the user's hooks, `after` them. Off features add none. */
@@ -11,21 +13,30 @@ export interface Edge {
   readonly after: readonly Hooks[]
   /** the response cache, when --cache is on */
   readonly cache: ResponseCache | undefined
+  /** closes what the features hold open (the Redis connection) */
+  close(): Promise<void>
 }
 
 /**
  * The edge features of `config`. They keep their state (the cache's entries) for the life of
  * the proxy: a reload changes routes and backends, not these.
  */
-export function createEdge(config: ProxyConfig): Edge {
+export function createEdge(config: ProxyConfig, logError: (line: string) => void): Edge {
+  const limiter: Limiter | undefined = config.rateLimit
+    && createLimiter({ rate: config.rateLimit, burst: config.rateLimitBurst, redis: config.redis })
   const cache = config.cacheBytes === undefined ? undefined : new ResponseCache(config.cacheBytes, config.cacheMaxObjectBytes)
   const cacheHooks = cache && cachePhases(cache)
   return {
-    before: cacheHooks ? [cacheHooks.fill] : [],
+    before: [
+      // nginx's limit_req runs before its cache: a limited client gets no hits either
+      ...(limiter ? [rateLimitPhases(limiter, { trustProxy: config.trustProxy, fail: config.rateLimitFail, logError })] : []),
+      ...(cacheHooks ? [cacheHooks.fill] : []),
+    ],
     after: [
       ...(cacheHooks ? [cacheHooks.lookup] : []),
       ...(config.compress ? [compression(config.compressMinBytes)] : []),
     ],
     cache,
+    close: async () => limiter?.close(),
   }
 }

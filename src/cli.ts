@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<void> {
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {})
   // the first line is the contract scripts wait for; a second listener follows on the next line
   process.stdout.write(proxy.urls.map((url) => `uproxy listening on ${url}\n`).join(''))
+  if (proxy.metricsUrl) process.stdout.write(`uproxy metrics on ${proxy.metricsUrl}\n`)
   const stop = () => {
     process.stderr.write('uproxy: shutting down\n')
     proxy.close().then(() => process.exit(0), () => process.exit(EXIT_FAILURE))

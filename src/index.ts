@@ -7,15 +7,16 @@ import type { C1 } from './c1/c1.js'
 import { toConfig, type Listener, type OptionNamer, type ProxyConfig, type ProxyOptions } from './config/config.js'
 import { nameApiOption } from './config/option-table.js'
 import { InFlight, type Closable } from './c1/in-flight.js'
-import { listenerUrl } from './config/listen-address.js'
+import { ListenError, listenerUrl } from './config/listen-address.js'
 import { loadNativeUws, type Uws } from './c1/native-uws.js'
 import { ProxyTargets } from './routing/live-targets.js'
 import { ConfigError } from './config/config-error.js'
 import { exchangePhases } from './exchange/built-in-phases.js'
 import { createEdge } from './exchange/edge.js'
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.js'
 import type { Hooks } from './exchange/hooks.js'
 
-export { ConfigError }
+export { ConfigError, ListenError }
 export { NativeUwsMissing } from './c1/native-uws.js'
 export type { ListenOption, OptionNamer, PolicyName, ProxyOptions, RouteOption, SniOption, VhostOption } from './config/config.js'
 export type { AccessLogFormat } from './exchange/access-log-format.js'
@@ -30,6 +31,8 @@ export interface Proxy {
   readonly port: number
   /** every listener's URL in the order of `listen` ('https://…' for TLS ones); `url` is the first */
   readonly urls: readonly string[]
+  /** where Prometheus scrapes: 'http://127.0.0.1:9100/metrics'; undefined without the `metrics` option */
+  readonly metricsUrl: string | undefined
   /**
    * Stops accepting connections at once, lets in-flight exchanges finish for up to the
    * grace period, answering with Connection: close meanwhile (a request already sent on a
@@ -69,10 +72,6 @@ function checkHooks(hooks: unknown): asserts hooks is readonly Hooks[] {
   })
 }
 
-/** Thrown when C1 cannot listen: the port is in use or not permitted. */
-export class ListenError extends Error {
-  readonly code = 'UPROXY_LISTEN'
-}
 
 /**
  * Starts a proxy: C1 on `listen`, C2 to `backend` and `routes`.
@@ -88,10 +87,11 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   // opens the access-log file, so a path that cannot be written fails before anything listens
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const edge = createEdge(config, logs.error)
+  const inFlight = new InFlight<C1>()
+  // the metrics read `live` when scraped, by then set
+  const edge = createEdge(config, logs.error, { inFlight: () => inFlight.size, backends: () => live.current.backendStates() })
   const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, edge)) }
   const retiring = new Set<ProxyTargets>()
-  const inFlight = new InFlight<C1>()
   const tunnels = new Set<Closable>()
   const context: C1Context = { config, live, logs, inFlight, tunnels }
   const apps = new Map<string, TemplatedApp>()
@@ -114,14 +114,25 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
     await edge.close()
     throw err
   }
+  let metricsServer: MetricsServer | undefined
+  try {
+    if (edge.metrics && config.metrics) metricsServer = await startMetricsServer(edge.metrics, config.metrics.host, config.metrics.port)
+  } catch (err) {
+    for (const socket of listenSockets) uws.us_listen_socket_close(socket)
+    for (const app of apps.values()) (app as TemplatedApp & { close(): void }).close()
+    await live.current.destroy()
+    await edge.close()
+    throw err
+  }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
   let closing: Promise<void> | undefined
   return {
     url: urls[0] as string,
     port: ports[0] as number,
     urls,
+    metricsUrl: metricsServer?.url,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
-      live.current.config.graceMs).then(() => edge.close())),
+      live.current.config.graceMs).then(() => Promise.all([edge.close(), metricsServer?.close()])).then(() => {})),
     async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options, nameReloaded)
@@ -129,7 +140,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
       if (startOnly(next) !== startOnly(config)) {
         logs.error('reload: listen addresses, TLS certificates and the access log change only on restart')
       }
-      if (edgeOptions(next) !== edgeOptions(config)) logs.error('reload: the cache, compression and rate limit change only on restart')
+      if (edgeOptions(next) !== edgeOptions(config)) logs.error('reload: the cache, compression, rate limit and metrics change only on restart')
       if (next.insecure && !live.current.config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
       const old = live.current
       live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, edge))
@@ -143,7 +154,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
 /** The options of the edge features, which are made once per proxy. */
 function edgeOptions(c: ProxyConfig): string {
   return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.compress, c.compressMinBytes,
-    c.rateLimit, c.rateLimitBurst, c.trustProxy, c.redis, c.rateLimitFail])
+    c.rateLimit, c.rateLimitBurst, c.trustProxy, c.redis, c.rateLimitFail, c.metrics])
 }
 
 /** One app per kind of listener, shared when two listeners are of one kind. */

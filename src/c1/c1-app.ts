@@ -106,6 +106,7 @@ function runExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight
       if (answer) return c1.answer(answer)
       const { request } = c1
       const route = targets.find(request.c2Path as string, request.headers)
+      c1.route = route.prefix
       openC2For(c1, route, route.group.pick(request.clientAddress), targets)
     } catch (err) {
       c1.fail(err as Error)

@@ -45,6 +45,10 @@ export class C1 implements Exchange {
   readonly id = ++lastId
   /** the backend of the current attempt; undefined until one is picked */
   backend: Backend | undefined
+  /** the prefix of the route the request matched; undefined until routed */
+  route: string | undefined
+  /** request body bytes read from the client */
+  bytesIn = 0
   /** the backend exchange this response is fed by; set when C2 opens */
   c2: C1Peer | undefined
   /** the backend answered (its status and headers reached C1): C2 is no longer retried */
@@ -449,6 +453,7 @@ export class C1 implements Exchange {
       outcome: this.outcome,
       status,
       bytes: this.bytes,
+      bytesIn: this.bytesIn,
       ms: now - this.request.startedAt,
       backendMs: this.backend ? now - this.attemptStartedAt : 0,
       retried: this.retried,

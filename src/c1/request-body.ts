@@ -20,6 +20,7 @@ export function c1RequestBody(c1: C1): Readable {
     // uWS keeps delivering the upload after the response ended (a backend that answered without
     // reading it): `res` must not be touched then, and C2 has no use for the rest
     if (c1.done) return void body.destroy()
+    c1.bytesIn += chunk.byteLength
     if (chunk.byteLength > 0 && !body.push(Buffer.from(chunk.slice(0))) && !isLast) {
       paused = true
       res.pause()

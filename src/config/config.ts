@@ -7,7 +7,7 @@ import { parseBackend, type Backend } from './backend-url.js'
 import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
-import { toListeners, type Listener } from './listen-address.js'
+import { parseListen, toListeners, type Listener } from './listen-address.js'
 import type { CheckedKind, NameAt, Rate } from './option-kind.js'
 import { nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type OptionSpec, type ProxyOptions } from './option-table.js'
 import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
@@ -61,6 +61,8 @@ export interface ProxyConfig {
   /** undefined: rate-limit counters in this process */
   readonly redis: string | undefined
   readonly rateLimitFail: 'open' | 'closed'
+  /** where /metrics listens; undefined: no metrics */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -126,6 +128,7 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     trustProxy: read('trustProxy'),
     redis: read('redis'),
     rateLimitFail: read('rateLimitFail'),
+    metrics: toMetricsAddress(read('metrics'), name('metrics')),
   })
 }
 
@@ -177,6 +180,14 @@ export function configuredBackends(config: ProxyConfig): Backend[] {
     }
   }
   return [...found.values()]
+}
+
+/** The metrics listener's HOST:PORT (plain HTTP only); undefined when absent. */
+function toMetricsAddress(text: string | undefined, what: string): ProxyConfig['metrics'] {
+  if (text === undefined) return undefined
+  const { host, port, tls } = parseListen(text, what)
+  if (tls) throw new ConfigError(`${what}: "${text}": the metrics listener speaks plain HTTP only`)
+  return Object.freeze({ host, port })
 }
 
 /** Extra CAs, read now: a missing file fails at start, not at the first https:// exchange. */

@@ -6,7 +6,7 @@ import { ConfigError } from './config-error.js'
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
-export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Rate limiting', 'Access log'] as const
+export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Rate limiting', 'Access log', 'Metrics'] as const
 
 /** The API value of a kind. */
 export type KindValue<K> = K extends OptionKind<infer V> ? V : never
@@ -151,6 +151,10 @@ export const OPTIONS = {
   accessLogFormat: option({
     flag: 'access-log-format', kind: choice('FORMAT', ACCESS_LOG_FORMATS, parseAccessLogFormat), default: 'short', group: 'Access log',
     help: 'short (GET /path 200 12B 3.1ms BACKEND), combined (nginx\'s, plus upstream address and time) or json (one object a line)',
+  }),
+  metrics: option({
+    flag: 'metrics', kind: text('HOST:PORT'), group: 'Metrics',
+    help: 'serve Prometheus metrics at http://HOST:PORT/metrics, a listener of its own (default: none)',
   }),
 }
 

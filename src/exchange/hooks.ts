@@ -31,6 +31,8 @@ export interface Exchange {
   readonly backend: Backend | undefined
   /** the response ended or the client left: nothing more will be written */
   readonly done: boolean
+  /** the prefix of the route the request matched ('/' for the default backends); undefined before routing */
+  readonly route: string | undefined
 }
 
 /** What a request phase answers with instead of asking a backend. */
@@ -95,6 +97,8 @@ export interface ExchangeEnd {
   readonly status: number
   /** body bytes written to the client */
   readonly bytes: number
+  /** body bytes read from the client */
+  readonly bytesIn: number
   /** ms from the request's copy to the end */
   readonly ms: number
   /** ms the last attempt took, from its start to the end; 0 when no backend was asked */

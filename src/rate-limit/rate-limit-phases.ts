@@ -9,6 +9,8 @@ export interface RateLimitOptions {
   /** open: serve without a limit; closed: 503 */
   readonly fail: 'open' | 'closed'
   readonly logError: (line: string) => void
+  /** counts a request answered 429 (the metrics) */
+  readonly onLimited?: () => void
 }
 
 /**
@@ -16,7 +18,7 @@ export interface RateLimitOptions {
  * reaches a backend; every answer carries RateLimit-Limit, RateLimit-Remaining and
  * RateLimit-Reset (the IETF draft's fields, as Caddy and Envoy send them).
  */
-export function rateLimitPhases(limiter: Limiter, { trustProxy, fail, logError }: RateLimitOptions): Hooks {
+export function rateLimitPhases(limiter: Limiter, { trustProxy, fail, logError, onLimited }: RateLimitOptions): Hooks {
   const verdicts = new WeakMap<Exchange, Verdict & { kind: 'counted' }>()
   return {
     async c1Request(exchange): Promise<Answer | undefined> {
@@ -29,6 +31,7 @@ export function rateLimitPhases(limiter: Limiter, { trustProxy, fail, logError }
         verdicts.set(exchange, verdict)
         return undefined
       }
+      onLimited?.()
       const headers = rateLimitHeaders(limiter, verdict)
       return { status: 429, headers: { ...headers, 'retry-after': headers['ratelimit-reset'] }, body: 'Too Many Requests\n' }
     },

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILD_DIR, REPO_ROOT } from './compile.js'
 
-export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'nginx' | 'uproxy-h1' | 'uproxy-h2'
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'nginx', 'uproxy-h1', 'uproxy-h2']
+export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'uproxy-edge' | 'nginx' | 'uproxy-h1' | 'uproxy-h2'
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'uproxy-edge', 'nginx', 'uproxy-h1', 'uproxy-h2']
 /** The targets in front of the TLS node:http2 backend (`--h2`) rather than the uWS one. */
 export const TLS_TARGETS: readonly TargetName[] = ['uproxy-h1', 'uproxy-h2']
 
@@ -72,6 +72,8 @@ export async function startTarget (name: TargetName, backend: Party, opts: Spawn
       return startNode(name, [join(BUILD_DIR, 'node-http-proxy.js'), backend.url.origin], opts)
     case 'uproxy':
       return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet'], opts)
+    case 'uproxy-edge':
+      return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet', '--cache', '64MB', '--compress'], opts)
     case 'nginx':
       return startNginx(backend, opts)
     case 'uproxy-h1':

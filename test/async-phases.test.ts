@@ -63,3 +63,17 @@ t.test('a body hook that waits keeps the chunks in order, the last one included'
   const res = await request(proxy.url + '/parts')
   t.equal(await res.body.text(), parts.join('').toUpperCase() + 'END')
 })
+
+t.test('a body hook hears the end of a response with a Content-Length, which completes on its last byte', async (t) => {
+  const origin = await startOrigin(t, (_req, res) => {
+    res.writeHead(200, { 'content-length': 6 })
+    res.write('abc')
+    res.end('def')
+  })
+  const heard: string[] = []
+  const listener: Hooks = { c2ResponseBody: (_e, chunk, last) => (heard.push(last ? 'last' : chunk.toString()), chunk) }
+  const proxy = await startTestProxy(t, { backend: origin.url, hooks: [listener] })
+  const res = await request(proxy.url)
+  t.equal(await res.body.text(), 'abcdef')
+  t.equal(heard.join(''), 'abcdeflast', `got ${heard.join(',')}: every chunk, then the end`)
+})

@@ -44,8 +44,10 @@ t.test('a fresh response is served from the cache, with Age, and the origin is a
 
 t.test('Vary: each variant is stored and served on its own', async (t) => {
   const origin = await startOrigin(t, (req, res) => {
-    res.writeHead(200, { 'cache-control': 'max-age=60', vary: 'Accept-Language' })
-    res.end(`hello in ${req.headers['accept-language']}`)
+    const body = `hello in ${req.headers['accept-language']}`
+    // with a Content-Length, C1 completes the response on its last byte, before C2's end
+    res.writeHead(200, { 'cache-control': 'max-age=60', vary: 'Accept-Language', 'content-length': body.length })
+    res.end(body)
   })
   const proxy = await startTestProxy(t, { backend: origin.url, cache: '1MB' })
   for (const round of [1, 2]) {

@@ -414,12 +414,29 @@ export class C1 implements Exchange {
   private tryEnd(chunk: Buffer): boolean {
     const offset = this.res.getWriteOffset()
     const [ok, done] = this.res.tryEnd(chunk, this.total)
-    if (done) this.finish(this.status)
+    if (done) this.completed()
     else if (!ok) {
       this.pending = chunk
       this.pendingOffset = offset
     }
     return ok || done
+  }
+
+  /**
+   * tryEnd wrote the last byte of the known length: the body hooks hear the end now (C2's end
+   * will find the exchange done), though nothing more can be written.
+   */
+  private completed(): void {
+    if (this.transformsBody) {
+      this.transformsBody = false
+      try {
+        const tail = this.phases.c2ResponseBody(this, EMPTY, true)
+        if (tail instanceof Promise) tail.catch((err: Error) => this.logError(`${this.request.method} ${this.request.url}: ${err.message}`))
+      } catch (err) {
+        this.logError(`${this.request.method} ${this.request.url}: ${(err as Error).message}`)
+      }
+    }
+    this.finish(this.status)
   }
 
   private hookWritable(): void {
@@ -429,7 +446,7 @@ export class C1 implements Exchange {
       if (this.pending) {
         // retry from where the client's socket stopped taking bytes (uWS VideoStreamer.js)
         const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.total)
-        if (done) this.finish(this.status)
+        if (done) this.completed()
         else if (!ok) return false
         this.pending = undefined
       }

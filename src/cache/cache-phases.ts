@@ -57,7 +57,7 @@ export function cachePhases(cache: ResponseCache): { lookup: Hooks; fill: Hooks 
         if (state.stale && head.status === 304) {
           const { policy, modified } = state.stale.policy.revalidatedPolicy(state.request, { status: 304, headers: head.headers })
           if (!modified) {
-            const refreshed: StoredResponse = { ...state.stale, policy }
+            const refreshed = toStored(policy, state.stale.status, state.stale.body, state.request)
             cache.store(state.key, refreshed, (stored) => stored === state.stale)
             state.status = 'REVALIDATED'
             state.refreshedBody = refreshed.body
@@ -139,11 +139,16 @@ function lookUp(cache: ResponseCache, exchange: Exchange, state: CacheState): An
 /** The stored response that answers `state`'s request now, as an Answer; records a stale one to revalidate. */
 function findFresh(cache: ResponseCache, state: CacheState): Answer | undefined {
   state.stale = undefined
+  const variants = cache.variants(state.key)
+  if (!variants) return undefined
   // RFC 9110 §9.3.2: HEAD is GET without the body, so a stored GET answers it
   const asGet = state.request.method === 'HEAD' ? { ...state.request, method: 'GET' } : state.request
-  for (const stored of cache.variants(state.key) ?? []) {
-    const { response, revalidation } = stored.policy.evaluateRequest(asGet)
-    if (response && !revalidation) {
+  const plain = asGet.headers['cache-control'] === undefined && asGet.headers.pragma === undefined
+  for (const stored of variants) {
+    const fresh = plain && !stored.varies
+      ? Date.now() < stored.freshUntil
+      : isHit(stored.policy.evaluateRequest(asGet))
+    if (fresh) {
       state.status = 'HIT'
       return {
         status: stored.status,
@@ -157,9 +162,29 @@ function findFresh(cache: ResponseCache, state: CacheState): Answer | undefined 
   return undefined
 }
 
-/** The headers a stored response goes out with: its own updated by its policy (Age), its length, X-Cache. */
+/** The headers a stored response goes out with: as stored, its Age now (RFC 9111 §5.1), X-Cache. */
 function storedHeaders(stored: StoredResponse, status: CacheStatus): IncomingHttpHeaders {
-  return { ...stored.policy.responseHeaders(), 'content-length': String(stored.body.length), 'x-cache': status }
+  return { ...stored.headers, age: String(Math.round(stored.policy.age())), 'x-cache': status }
+}
+
+function isHit({ response, revalidation }: CachePolicy.EvaluateRequestResult): boolean {
+  return response !== undefined && revalidation === undefined
+}
+
+/**
+ * A response to store, with what every hit needs worked out once: the policy's headers, and
+ * the policy's verdict for a request without directives (`freshUntil`).
+ */
+function toStored(policy: CachePolicy, status: number, body: Buffer, request: CachePolicy.Request): StoredResponse {
+  const { 'cache-control': _, pragma: __, ...plain } = request.headers
+  const ttl = isHit(policy.evaluateRequest({ ...request, method: 'GET', headers: plain })) ? (policy.maxAge() - policy.age()) * 1000 : 0
+  const headers: IncomingHttpHeaders = { ...policy.responseHeaders(), 'content-length': String(body.length) }
+  // uWS writes its own Date; Age is a hit's own
+  delete headers.date
+  delete headers.age
+  return {
+    policy, status, body, headers, freshUntil: ttl > 0 ? Date.now() + ttl : 0, varies: headers.vary !== undefined, bytes: body.length + headerBytes(policy),
+  }
 }
 
 /**
@@ -196,7 +221,7 @@ function startFill(cache: ResponseCache, state: CacheState, status: number, head
 /** The whole body arrived: store it in place of the variants it supersedes, and wake those waiting. */
 function storeFill(cache: ResponseCache, state: CacheState, fill: NonNullable<CacheState['fill']>): void {
   const body = Buffer.concat(fill.chunks, fill.bytes)
-  const response: StoredResponse = { policy: fill.policy, status: fill.status, body, bytes: body.length + headerBytes(fill.policy) }
+  const response = toStored(fill.policy, fill.status, body, state.request)
   cache.store(state.key, response, (stored) => stored === state.stale || varyMatches(stored.policy, state.request))
   state.release?.()
 }

@@ -1,12 +1,23 @@
 // The response cache's store: stored responses by key and Vary variant, least recently used out first, bounded in bytes.
+import type { IncomingHttpHeaders } from 'node:http'
 import type CachePolicy from 'http-cache-semantics'
 
 /** One stored response: its policy (freshness, Vary, validators, the backend's headers) and the bytes to answer with. */
 export interface StoredResponse {
-  policy: CachePolicy
+  readonly policy: CachePolicy
   readonly status: number
-  /** the whole body; the headers are the policy's */
+  /** the whole body */
   readonly body: Buffer
+  /** the policy's response headers as of storing, with the body's length; a hit adds its Age */
+  readonly headers: IncomingHttpHeaders
+  /**
+   * Date.now() until which the policy serves it, without revalidation, to a request that names
+   * no Vary field and sends no Cache-Control or Pragma: its verdict for such requests, asked
+   * once when stored rather than on every hit; 0 when it would not
+   */
+  readonly freshUntil: number
+  /** the response names Vary fields: `freshUntil` does not apply */
+  readonly varies: boolean
   /** what it counts against the size: body and headers */
   readonly bytes: number
 }

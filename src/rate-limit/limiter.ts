@@ -36,6 +36,8 @@ export function createLimiter({ rate, burst, redis }: LimiterOptions): Limiter {
   const client = redis === undefined ? undefined : new Redis(redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    // a Redis that holds the connection but stops answering must not hold requests either
+    commandTimeout: 1000,
     // reconnect every 100 ms at first, backing off to 2 s (ioredis' own default caps there too)
     retryStrategy: (times) => Math.min(times * 100, 2000),
   })

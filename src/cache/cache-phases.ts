@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import CachePolicy from 'http-cache-semantics'
 import { hasRequestBody } from '../c1/request-body.js'
 import type { Answer, C2RequestHead, Exchange, Hooks } from '../exchange/hooks.js'
-import type { ResponseCache, StoredResponse } from './response-cache.js'
+import { FillLocks, type CacheStore, type StoredResponse } from './response-cache.js'
 
 /** What the X-Cache header says. */
 export type CacheStatus = 'HIT' | 'MISS' | 'REVALIDATED' | 'BYPASS'
@@ -35,15 +35,16 @@ interface CacheState {
  * before them, so that what is stored is the backend's response and the user's response hooks,
  * like compression, run on hits and misses alike.
  */
-export function cachePhases(cache: ResponseCache): { lookup: Hooks; fill: Hooks } {
+export function cachePhases(cache: CacheStore): { lookup: Hooks; fill: Hooks } {
   const states = new WeakMap<Exchange, CacheState>()
+  const locks = new FillLocks()
   return {
     lookup: {
       c1Request(exchange) {
         const state = toState(exchange)
         states.set(exchange, state)
         if (state.status === 'BYPASS') return undefined
-        return lookUp(cache, exchange, state)
+        return lookUp(cache, locks, exchange, state)
       },
       c2Request(exchange, head) {
         const state = states.get(exchange)
@@ -58,7 +59,7 @@ export function cachePhases(cache: ResponseCache): { lookup: Hooks; fill: Hooks 
           const { policy, modified } = state.stale.policy.revalidatedPolicy(state.request, { status: 304, headers: head.headers })
           if (!modified) {
             const refreshed = toStored(policy, state.stale.status, state.stale.body, state.request)
-            cache.store(state.key, refreshed, (stored) => stored === state.stale)
+            cache.store(state.key, refreshed, (stored) => varyMatches(stored.policy, state.request))
             state.status = 'REVALIDATED'
             state.refreshedBody = refreshed.body
             state.release?.()
@@ -118,13 +119,18 @@ function toState(exchange: Exchange): CacheState {
 }
 
 /** A fresh variant as the answer; else a fill under way to wait for; else this exchange fills (MISS). */
-function lookUp(cache: ResponseCache, exchange: Exchange, state: CacheState): Answer | undefined | Promise<Answer | undefined> {
-  const hit = findFresh(cache, state)
-  if (hit) return hit
+function lookUp(cache: CacheStore, locks: FillLocks, exchange: Exchange, state: CacheState): Answer | undefined | Promise<Answer | undefined> {
+  const found = findFresh(cache, state)
+  if (found instanceof Promise) return found.then((hit) => hit ?? (exchange.done ? undefined : waitOrFill(cache, locks, exchange, state)))
+  return found ?? waitOrFill(cache, locks, exchange, state)
+}
+
+/** No fresh variant: wait for the fill of this key under way, or become its fill. */
+function waitOrFill(cache: CacheStore, locks: FillLocks, exchange: Exchange, state: CacheState): undefined | Promise<Answer | undefined> {
   if (state.request.method === 'HEAD') return undefined
-  const underWay = cache.fillUnderWay(state.key)
+  const underWay = locks.underWay(state.key)
   if (!underWay) {
-    state.release = cache.startFill(state.key)
+    state.release = locks.start(state.key)
     return undefined
   }
   let timer: NodeJS.Timeout | undefined
@@ -137,9 +143,13 @@ function lookUp(cache: ResponseCache, exchange: Exchange, state: CacheState): An
 }
 
 /** The stored response that answers `state`'s request now, as an Answer; records a stale one to revalidate. */
-function findFresh(cache: ResponseCache, state: CacheState): Answer | undefined {
+function findFresh(cache: CacheStore, state: CacheState): Answer | undefined | Promise<Answer | undefined> {
   state.stale = undefined
   const variants = cache.variants(state.key)
+  return variants instanceof Promise ? variants.then((found) => pickFresh(found, state)) : pickFresh(variants, state)
+}
+
+function pickFresh(variants: readonly StoredResponse[] | undefined, state: CacheState): Answer | undefined {
   if (!variants) return undefined
   // RFC 9110 §9.3.2: HEAD is GET without the body, so a stored GET answers it
   const asGet = state.request.method === 'HEAD' ? { ...state.request, method: 'GET' } : state.request
@@ -206,7 +216,7 @@ function askForFullResponse(state: CacheState, head: C2RequestHead): void {
 }
 
 /** Starts storing the body when the response may be stored: http-cache-semantics' rules, no Set-Cookie (nginx), small enough. */
-function startFill(cache: ResponseCache, state: CacheState, status: number, headers: IncomingHttpHeaders): void {
+function startFill(cache: CacheStore, state: CacheState, status: number, headers: IncomingHttpHeaders): void {
   if (!state.storable || headers['set-cookie'] !== undefined) return
   const length = headers['content-length']
   if (length !== undefined && Number(length) > cache.maxObjectBytes) return
@@ -219,10 +229,11 @@ function startFill(cache: ResponseCache, state: CacheState, status: number, head
 }
 
 /** The whole body arrived: store it in place of the variants it supersedes, and wake those waiting. */
-function storeFill(cache: ResponseCache, state: CacheState, fill: NonNullable<CacheState['fill']>): void {
+function storeFill(cache: CacheStore, state: CacheState, fill: NonNullable<CacheState['fill']>): void {
   const body = Buffer.concat(fill.chunks, fill.bytes)
   const response = toStored(fill.policy, fill.status, body, state.request)
-  cache.store(state.key, response, (stored) => stored === state.stale || varyMatches(stored.policy, state.request))
+  // a new response supersedes what it answers for: the variants whose Vary fields this request matches
+  cache.store(state.key, response, (stored) => varyMatches(stored.policy, state.request))
   state.release?.()
 }
 

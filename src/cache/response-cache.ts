@@ -1,4 +1,4 @@
-// The response cache's store: stored responses by key and Vary variant, least recently used out first, bounded in bytes.
+// The response cache's stores: the interface the cache phases use, and the one in this process's memory (LRU, bounded in bytes).
 import type { IncomingHttpHeaders } from 'node:http'
 import type CachePolicy from 'http-cache-semantics'
 
@@ -22,20 +22,27 @@ export interface StoredResponse {
   readonly bytes: number
 }
 
-/**
- * Stored responses, a list of Vary variants per key, least recently used key out first once
- * the total passes `maxBytes`. One fill per key at a time: `lock` says whether one is under way
- * and lets others wait for it (nginx's proxy_cache_lock).
- */
-export class ResponseCache {
+/** Where stored responses live: this process's memory, or a Redis shared by several uproxy processes. */
+export interface CacheStore {
+  /** larger responses are never stored */
+  readonly maxObjectBytes: number
+  /** bytes stored now, when the store counts them (memory); undefined for Redis, which bounds itself */
+  readonly bytes: number | undefined
+  /** The variants stored under `key`, or undefined; a promise from a remote store (which gives undefined when unreachable). */
+  variants(key: string): readonly StoredResponse[] | undefined | Promise<readonly StoredResponse[] | undefined>
+  /** Stores `response` under `key` in place of the variants `supersedes` picks (those it refreshes or replaces). */
+  store(key: string, response: StoredResponse, supersedes: (stored: StoredResponse) => boolean): void
+  /** Closes what the store holds open. */
+  close(): Promise<void>
+}
+
+/** Stored responses in memory, a list of Vary variants per key, least recently used key out first once the total passes `maxBytes`. */
+export class ResponseCache implements CacheStore {
   private readonly entries = new Map<string, StoredResponse[]>()
-  private readonly fills = new Map<string, { done: Promise<void>; release: () => void }>()
-  /** bytes stored now */
   bytes = 0
 
   constructor(
     readonly maxBytes: number,
-    /** larger responses are never stored */
     readonly maxObjectBytes: number,
   ) {}
 
@@ -48,11 +55,10 @@ export class ResponseCache {
     return list
   }
 
-  /** Stores `response` under `key` in place of `replaces` (a variant it refreshes or supersedes), then evicts to fit. */
-  store(key: string, response: StoredResponse, replaces?: (stored: StoredResponse) => boolean): void {
+  store(key: string, response: StoredResponse, supersedes: (stored: StoredResponse) => boolean): void {
     if (response.bytes > this.maxObjectBytes || response.bytes > this.maxBytes) return
     const list = (this.entries.get(key) ?? []).filter((stored) => {
-      if (!replaces?.(stored)) return true
+      if (!supersedes(stored)) return true
       this.bytes -= stored.bytes
       return false
     })
@@ -67,13 +73,23 @@ export class ResponseCache {
     }
   }
 
+  async close(): Promise<void> {}
+}
+
+/**
+ * One fill per key at a time in this process: `underWay` says whether one is, and lets others
+ * wait for it (nginx's proxy_cache_lock).
+ */
+export class FillLocks {
+  private readonly fills = new Map<string, { done: Promise<void>; release: () => void }>()
+
   /** The fill under way for `key`, to wait for; undefined when none. */
-  fillUnderWay(key: string): Promise<void> | undefined {
+  underWay(key: string): Promise<void> | undefined {
     return this.fills.get(key)?.done
   }
 
   /** Marks a fill of `key` under way; the returned function ends it (once), waking those waiting. */
-  startFill(key: string): () => void {
+  start(key: string): () => void {
     let release!: () => void
     const done = new Promise<void>((resolve) => (release = resolve))
     const fill = { done, release }

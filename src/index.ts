@@ -153,7 +153,7 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
 
 /** The options of the edge features, which are made once per proxy. */
 function edgeOptions(c: ProxyConfig): string {
-  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.compress, c.compressMinBytes,
+  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.cacheRedis, c.compress, c.compressMinBytes,
     c.rateLimit, c.rateLimitBurst, c.trustProxy, c.redis, c.rateLimitFail, c.metrics])
 }
 

@@ -52,6 +52,8 @@ export interface ProxyConfig {
   /** the response cache's size in bytes; undefined: no cache */
   readonly cacheBytes: number | undefined
   readonly cacheMaxObjectBytes: number
+  /** undefined: the cache in this process's memory */
+  readonly cacheRedis: string | undefined
   readonly compress: boolean
   readonly compressMinBytes: number
   /** undefined: no rate limit */
@@ -91,6 +93,9 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
   if (redirectHttp && !(listeners.some((l) => l.tls) && listeners.some((l) => !l.tls))) {
     throw new ConfigError(`${name('redirectHttp')}: needs an http:// and an https:// listen address (--listen twice)`)
   }
+  if (read('cacheRedis') !== undefined && read('cache') === undefined) {
+    throw new ConfigError(`${name('cacheRedis')}: holds the cache's entries, so it needs ${name('cache')}`)
+  }
   if (read('redis') !== undefined && read('rateLimit') === undefined) {
     throw new ConfigError(`${name('redis')}: holds the rate-limit counters, so it needs ${name('rateLimit')}`)
   }
@@ -121,6 +126,7 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     insecure: read('insecure'),
     cacheBytes: read('cache'),
     cacheMaxObjectBytes: read('cacheMaxObject') as number,
+    cacheRedis: read('cacheRedis'),
     compress: read('compress'),
     compressMinBytes: read('compressMin') as number,
     rateLimit: read('rateLimit'),

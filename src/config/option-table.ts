@@ -115,6 +115,10 @@ export const OPTIONS = {
     flag: 'cache-max-object', kind: byteSize(1), default: 8 * 1024 * 1024, group: 'Caching and compression',
     help: 'larger responses stream through uncached',
   }),
+  cacheRedis: option({
+    flag: 'cache-redis', kind: text('URL'), group: 'Caching and compression',
+    help: 'keep the --cache entries in this Redis (redis://HOST:PORT), shared by every uproxy that uses it; Redis bounds its size',
+  }),
   compress: option({
     flag: 'compress', kind: toggle(), default: false, group: 'Caching and compression',
     help: 'gzip or br text, JSON, JavaScript, XML and SVG responses for clients that accept it, flushed chunk by chunk',

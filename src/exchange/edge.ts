@@ -1,7 +1,8 @@
 // The edge features a configuration turns on (rate limit, response cache, compression, metrics), made once per proxy and placed around the user's hooks.
 import type { Registry } from 'prom-client'
 import { cachePhases } from '../cache/cache-phases.js'
-import { ResponseCache } from '../cache/response-cache.js'
+import { redisCacheStore } from '../cache/redis-cache-store.js'
+import { ResponseCache, type CacheStore } from '../cache/response-cache.js'
 import { compression } from '../compression/compression.js'
 import type { ProxyConfig } from '../config/config.js'
 import { createMetrics, type MetricsSources } from '../metrics/metrics.js'
@@ -26,16 +27,18 @@ export interface Edge {
  */
 export function createEdge(config: ProxyConfig, logError: (line: string) => void,
   proxy: Pick<MetricsSources, 'inFlight' | 'backends'>): Edge {
-  const cache = config.cacheBytes === undefined ? undefined : new ResponseCache(config.cacheBytes, config.cacheMaxObjectBytes)
+  const cache: CacheStore | undefined = config.cacheBytes === undefined ? undefined
+    : config.cacheRedis === undefined ? new ResponseCache(config.cacheBytes, config.cacheMaxObjectBytes)
+    : redisCacheStore(config.cacheRedis, config.cacheMaxObjectBytes, logError)
   const metrics = config.metrics && createMetrics({ ...proxy, cacheBytes: () => cache?.bytes })
   const limiter: Limiter | undefined = config.rateLimit
-    && createLimiter({ rate: config.rateLimit, burst: config.rateLimitBurst, redis: config.redis })
+    && createLimiter({ rate: config.rateLimit, burst: config.rateLimitBurst, redis: config.redis, fail: config.rateLimitFail, logError })
   const cacheHooks = cache && cachePhases(cache)
   return {
     before: [
       // nginx's limit_req runs before its cache: a limited client gets no hits either
       ...(limiter ? [rateLimitPhases(limiter, {
-        trustProxy: config.trustProxy, fail: config.rateLimitFail, logError, ...(metrics ? { onLimited: metrics.rateLimited } : {}),
+        trustProxy: config.trustProxy, fail: config.rateLimitFail, ...(metrics ? { onLimited: metrics.rateLimited } : {}),
       })] : []),
       ...(cacheHooks ? [cacheHooks.fill] : []),
     ],
@@ -45,6 +48,6 @@ export function createEdge(config: ProxyConfig, logError: (line: string) => void
       ...(metrics ? [metrics.hooks] : []),
     ],
     metrics: metrics?.registry,
-    close: async () => limiter?.close(),
+    close: async () => void await Promise.all([limiter?.close(), cache?.close()]),
   }
 }

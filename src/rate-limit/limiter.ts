@@ -1,5 +1,5 @@
 // The rate limiter: rate-limiter-flexible's counters, in this process or in Redis, and what happens while Redis is away.
-import { Redis } from 'ioredis'
+import { closeRedis, openRedis } from '../redis/redis-client.js'
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Rate } from '../config/option-kind.js'
 
@@ -7,8 +7,8 @@ import type { Rate } from '../config/option-kind.js'
 export type Verdict =
   /** counted: allowed or over the limit; `resetMs` until the window starts over */
   | { readonly kind: 'counted'; readonly allowed: boolean; readonly remaining: number; readonly resetMs: number }
-  /** the store could not be reached; `first` for the first request of an outage */
-  | { readonly kind: 'unavailable'; readonly reason: string; readonly first: boolean }
+  /** the store could not be reached */
+  | { readonly kind: 'unavailable' }
 
 /** A limiter of `rate`, `burst` more at once. */
 export interface Limiter {
@@ -25,25 +25,18 @@ export interface LimiterOptions {
   readonly burst: number
   /** undefined: counters in this process */
   readonly redis: string | undefined
+  /** while Redis is away: open serves without a limit, closed answers 503 (said in the outage line) */
+  readonly fail: 'open' | 'closed'
+  readonly logError: (line: string) => void
 }
 
 /**
- * A limiter. With `redis`, every uproxy using that Redis shares the counters; ioredis reconnects
- * by itself, and a request meanwhile fails at once (no offline queue), so the caller decides to
- * fail open or closed instead of waiting.
+ * A limiter. With `redis`, every uproxy using that Redis shares the counters; while Redis is
+ * away a request is 'unavailable' at once (openRedis), and the caller fails open or closed.
  */
-export function createLimiter({ rate, burst, redis }: LimiterOptions): Limiter {
-  const client = redis === undefined ? undefined : new Redis(redis, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // a Redis that holds the connection but stops answering must not hold requests either
-    commandTimeout: 1000,
-    // reconnect every 100 ms at first, backing off to 2 s (ioredis' own default caps there too)
-    retryStrategy: (times) => Math.min(times * 100, 2000),
-  })
-  let up = true
-  // ioredis reports every failed reconnect as an 'error' event; the caller writes one line per outage
-  client?.on('error', () => {})
+export function createLimiter({ rate, burst, redis, fail, logError }: LimiterOptions): Limiter {
+  const client = redis === undefined ? undefined
+    : openRedis(redis, 'rate limit', fail === 'open' ? 'serving without a limit' : 'answering 503', logError)
   const limiter = (prefix: string, points: number, seconds: number): RateLimiterAbstract => client
     ? new RateLimiterRedis({ storeClient: client, keyPrefix: `uproxy-rl-${prefix}`, points, duration: seconds, rejectIfRedisNotReady: true })
     : new RateLimiterMemory({ keyPrefix: prefix, points, duration: seconds })
@@ -57,20 +50,14 @@ export function createLimiter({ rate, burst, redis }: LimiterOptions): Limiter {
     async consume(key) {
       try {
         const res = await counters.consume(key)
-        up = true
         return { kind: 'counted', allowed: true, remaining: res.remainingPoints, resetMs: res.msBeforeNext }
       } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          up = true
-          return { kind: 'counted', allowed: false, remaining: 0, resetMs: err.msBeforeNext }
-        }
-        const first = up
-        up = false
-        return { kind: 'unavailable', reason: err instanceof Error ? err.message : String(err), first }
+        if (err instanceof RateLimiterRes) return { kind: 'counted', allowed: false, remaining: 0, resetMs: err.msBeforeNext }
+        return { kind: 'unavailable' }
       }
     },
     async close() {
-      if (client) await client.quit().catch(() => client.disconnect())
+      if (client) await closeRedis(client)
     },
   }
 }

@@ -8,7 +8,6 @@ export interface RateLimitOptions {
   readonly trustProxy: boolean
   /** open: serve without a limit; closed: 503 */
   readonly fail: 'open' | 'closed'
-  readonly logError: (line: string) => void
   /** counts a request answered 429 (the metrics) */
   readonly onLimited?: () => void
 }
@@ -18,13 +17,12 @@ export interface RateLimitOptions {
  * reaches a backend; every answer carries RateLimit-Limit, RateLimit-Remaining and
  * RateLimit-Reset (the IETF draft's fields, as Caddy and Envoy send them).
  */
-export function rateLimitPhases(limiter: Limiter, { trustProxy, fail, logError, onLimited }: RateLimitOptions): Hooks {
+export function rateLimitPhases(limiter: Limiter, { trustProxy, fail, onLimited }: RateLimitOptions): Hooks {
   const verdicts = new WeakMap<Exchange, Verdict & { kind: 'counted' }>()
   return {
     async c1Request(exchange): Promise<Answer | undefined> {
       const verdict = await limiter.consume(clientOf(exchange, trustProxy))
       if (verdict.kind === 'unavailable') {
-        if (verdict.first) logError(`rate limit: the counters' store is unavailable (${verdict.reason}); failing ${fail} until it is back`)
         return fail === 'open' ? undefined : { status: 503, headers: { 'retry-after': '1' }, body: 'rate limit unavailable\n' }
       }
       if (verdict.allowed) {

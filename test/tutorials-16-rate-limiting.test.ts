@@ -1,4 +1,4 @@
-// Step 15's README: three requests pass with RateLimit fields, the fourth is a 429 the origin never sees; each address its own window.
+// Step 16's README: three requests pass with RateLimit fields, the fourth is a 429 the origin never sees; each address its own window.
 import t from 'tap'
 import { Agent, request } from 'undici'
 import { startStep } from './helpers/tutorial-step.ts'
@@ -7,7 +7,7 @@ import { waitFor } from './helpers/wait.ts'
 
 t.test('the README run: 200, 200, 200 with RateLimit fields, then 429 with Retry-After; the origin saw three', async (t) => {
   const step1 = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
-  const proxy = await startStep(t, '15-rate-limiting', ['--listen', '127.0.0.1:0', '--backend', step1.url, '--limit', '3'])
+  const proxy = await startStep(t, '16-rate-limiting', ['--listen', '127.0.0.1:0', '--backend', step1.url, '--limit', '3'])
   t.equal(proxy.stdout[0], 'rate limit 3 per 60 s per client')
   t.match(proxy.readyLine, new RegExp(`^proxy to ${step1.url} listening on http://127\\.0\\.0\\.1:\\d+$`))
   for (const remaining of ['2', '1', '0']) {
@@ -33,7 +33,7 @@ t.test('the README run: 200, 200, 200 with RateLimit fields, then 429 with Retry
 
 t.test('a window that is over starts again', async (t) => {
   const step1 = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
-  const proxy = await startStep(t, '15-rate-limiting', ['--listen', '127.0.0.1:0', '--backend', step1.url, '--limit', '1', '--window', '1'])
+  const proxy = await startStep(t, '16-rate-limiting', ['--listen', '127.0.0.1:0', '--backend', step1.url, '--limit', '1', '--window', '1'])
   t.equal((await send(`${proxy.url}/`)).status, 200)
   t.equal((await send(`${proxy.url}/`)).status, 429)
   await waitFor(async () => (await send(`${proxy.url}/`)).status === 200, 'the next window', 5000)

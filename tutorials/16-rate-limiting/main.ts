@@ -1,5 +1,5 @@
 // Step 15 — rate limiting: each client address gets --limit requests per --window; over it, 429, and the backend never sees the request.
-// Run: npx tsx tutorials/15-rate-limiting/main.ts [--listen HOST:PORT] [--backend URL] [--limit N] [--window SECONDS]
+// Run: npx tsx tutorials/16-rate-limiting/main.ts [--listen HOST:PORT] [--backend URL] [--limit N] [--window SECONDS]
 import { STATUS_CODES } from 'node:http'
 import { parseArgs } from 'node:util'
 import { Agent, type Dispatcher } from 'undici'

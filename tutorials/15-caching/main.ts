@@ -1,5 +1,5 @@
 // Step 14 — caching: keep a response the origin lets a shared cache keep, and answer with it again without asking the origin.
-// Run: npx tsx tutorials/14-caching/main.ts [--listen HOST:PORT] [--backend URL] [--max-entry BYTES]
+// Run: npx tsx tutorials/15-caching/main.ts [--listen HOST:PORT] [--backend URL] [--max-entry BYTES]
 import { STATUS_CODES } from 'node:http'
 import { parseArgs } from 'node:util'
 import { Agent, type Dispatcher } from 'undici'

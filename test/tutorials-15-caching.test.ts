@@ -1,4 +1,4 @@
-// Step 14's README: /time is stored for its max-age and served with Age and X-Cache: HIT; what is never stored; a miss streams.
+// Step 15's README: /time is stored for its max-age and served with Age and X-Cache: HIT; what is never stored; a miss streams.
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
@@ -17,7 +17,7 @@ async function origin(t: Test, handler: http.RequestListener) {
 
 t.test('the README run: /time is a MISS, then a HIT with the same time and an Age; / is a MISS every time', async (t) => {
   const step1 = await startStep(t, '01-origin-server', ['--listen', '127.0.0.1:0'])
-  const proxy = await startStep(t, '14-caching', ['--listen', '127.0.0.1:0', '--backend', step1.url])
+  const proxy = await startStep(t, '15-caching', ['--listen', '127.0.0.1:0', '--backend', step1.url])
   t.match(proxy.readyLine, new RegExp(`^caching proxy to ${step1.url} listening on http://127\\.0\\.0\\.1:\\d+$`))
   const miss = await send(`${proxy.url}/time`)
   t.equal(miss.status, 200)
@@ -43,7 +43,7 @@ t.test('an expired entry is a MISS again; no-store, private and Set-Cookie are n
     res.writeHead(200, { 'cache-control': cc[req.url as keyof typeof cc] ?? '', ...(req.url === '/cookie' ? { 'set-cookie': 'a=1' } : {}) })
     res.end(`${req.url} ${Date.now()}`)
   })
-  const proxy = await startStep(t, '14-caching', ['--listen', '127.0.0.1:0', '--backend', o.url])
+  const proxy = await startStep(t, '15-caching', ['--listen', '127.0.0.1:0', '--backend', o.url])
   t.equal((await send(`${proxy.url}/short`)).headers['x-cache'], 'MISS')
   t.equal((await send(`${proxy.url}/short`)).headers['x-cache'], 'HIT')
   // max-age=1: within a few seconds it must be asked for again
@@ -61,7 +61,7 @@ t.test('a miss streams: the first chunk arrives while the origin holds the rest;
     res.write('first, ')
     finish = () => res.end('second')
   })
-  const proxy = await startStep(t, '14-caching', ['--listen', '127.0.0.1:0', '--backend', o.url])
+  const proxy = await startStep(t, '15-caching', ['--listen', '127.0.0.1:0', '--backend', o.url])
   const got = await open(`${proxy.url}/slow`)
   t.equal(await within(got.firstChunk, 5000, 'the first chunk'), 'first, ', 'the first chunk before the origin finished')
   finish()

@@ -11,10 +11,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --rounds N            rounds over the whole matrix, targets interleaved (default 5; quick 1)
   --time MS             timed run per cell (default 700; quick 300)
   --warmup MS           tinybench warmup per cell, 0 for none (default 200; quick 0)
-  --workloads LIST      comma list of small-get,1mib-get,1mib-post,stream (default all)
+  --workloads LIST      comma list of small-get,1mib-get,1mib-post,stream,cached-get,text-gzip (default all;
+                        the last two run on uproxy and uproxy-edge only)
   --concurrency LIST    comma list of connection counts (default 1,32,256)
-  --targets LIST        comma list of direct,node-http,uproxy,uproxy-inspect,nginx,uproxy-h1,uproxy-h2,uproxy-w2,uproxy-wauto
-                        (default direct,node-http,uproxy,uproxy-inspect,uproxy-w2; with --h2 uproxy-h1,uproxy-h2)
+  --targets LIST        comma list of direct,node-http,uproxy,uproxy-inspect,uproxy-edge,nginx,uproxy-h1,uproxy-h2,uproxy-w2,uproxy-wauto
+                        (default direct,node-http,uproxy,uproxy-inspect,uproxy-edge,uproxy-w2; with --h2 uproxy-h1,uproxy-h2)
   --client raw|undici   load generator client (default raw: cheaper per request)
   --pin none|split      taskset layout: split = load generator + backend on CPU 0, proxy on CPU 1 (default none)
   --node-flag FLAG      extra flag for every node party, repeatable (e.g. --max-semi-space-size=64)
@@ -68,7 +69,7 @@ export function parsePlan (argv: string[]): Plan | 'help' {
     return w
   })
   const concurrency = list(values.concurrency, ['1', '32', '256']).map((s) => positive('--concurrency', s))
-  const defaultTargets = values.h2 ? ['uproxy-h1', 'uproxy-h2'] : ['direct', 'node-http', 'uproxy', 'uproxy-inspect', 'uproxy-w2', ...(values.nginx ? ['nginx'] : [])]
+  const defaultTargets = values.h2 ? ['uproxy-h1', 'uproxy-h2'] : ['direct', 'node-http', 'uproxy', 'uproxy-inspect', 'uproxy-edge', 'uproxy-w2', ...(values.nginx ? ['nginx'] : [])]
   const targets = list(values.targets, defaultTargets).map((name) => {
     if (!(TARGET_NAMES as readonly string[]).includes(name)) throw new UsageError(`--targets: unknown target ${name}`)
     return name as TargetName

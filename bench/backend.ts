@@ -5,13 +5,23 @@
 //   GET  /1mib    1 MiB with Content-Length, sent with tryEnd and backpressure (no copy per request)
 //   GET  /stream  STREAM_CHUNKS chunks, Transfer-Encoding: chunked, one chunk per event-loop turn
 //   POST /upload  reads the whole body, answers `received N bytes`
+//   GET  /cached  the 22 bytes of /small with Cache-Control: max-age=3600 (the cache-hit workload)
+//   GET  /text    64 KiB of text/plain (the compressed workload)
 import uWS from 'uWebSockets.js'
-import { MIB_BODY, SMALL_BODY, STREAM_BODY, STREAM_CHUNK, STREAM_CHUNKS, uploadReply } from './workloads.js'
+import { MIB_BODY, SMALL_BODY, STREAM_BODY, STREAM_CHUNK, STREAM_CHUNKS, TEXT_BODY, uploadReply } from './workloads.js'
 
 const app = uWS.App()
 
 app.get('/small', (res) => {
   res.end(SMALL_BODY)
+})
+
+app.get('/cached', (res) => {
+  res.cork(() => { res.writeHeader('cache-control', 'max-age=3600').end(SMALL_BODY) })
+})
+
+app.get('/text', (res) => {
+  res.cork(() => { res.writeHeader('content-type', 'text/plain').end(TEXT_BODY) })
 })
 
 app.get('/1mib', (res) => {

@@ -19,7 +19,7 @@ export async function openSenders (kind: ClientKind, url: URL, workload: Workloa
 }
 
 async function openRaw (url: URL, workload: Workload, concurrency: number): Promise<Senders> {
-  const head = requestHead(workload.method, workload.path, url.host, workload.body === null ? null : workload.body.length)
+  const head = requestHead(workload.method, workload.path, url.host, workload.body === null ? null : workload.body.length, workload.headers)
   const conns = await Promise.all(Array.from({ length: concurrency }, () => RawConnection.open(Number(url.port), url.hostname)))
   const senders = conns.map((conn): Sender => async () => {
     const res = await conn.request(head, workload.body, false)
@@ -31,7 +31,7 @@ async function openRaw (url: URL, workload: Workload, concurrency: number): Prom
 
 async function openUndici (url: URL, workload: Workload, concurrency: number): Promise<Senders> {
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 })
-  const headers = workload.body === null ? {} : { 'content-type': 'application/octet-stream' }
+  const headers = { ...workload.headers, ...(workload.body === null ? {} : { 'content-type': 'application/octet-stream' }) }
   const send: Sender = () => new Promise<number>((resolve, reject) => {
     let bytes = 0
     let status = 0

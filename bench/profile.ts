@@ -1,4 +1,4 @@
-// `npx tsx bench/profile.ts [--workload small-get] [--concurrency 32] [--seconds 10] [--target uproxy]`:
+// `npx tsx bench/profile.ts [--workload small-get] [--concurrency 32] [--seconds 10] [--target uproxy|uproxy-edge|node-http]`:
 // run uproxy (or the node-http baseline, to compare) under `node --cpu-prof` with the bench's load,
 // then print its top self-time functions.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const workload = WORKLOADS.find((w) => w.name === values.workload)
 if (workload === undefined) throw new Error(`--workload: unknown ${values.workload}`)
 const concurrency = Number(values.concurrency)
-if (!['uproxy', 'uproxy-inspect', 'node-http'].includes(values.target)) throw new Error('--target: uproxy, uproxy-inspect or node-http')
+if (!['uproxy', 'uproxy-inspect', 'uproxy-edge', 'node-http'].includes(values.target)) throw new Error('--target: uproxy, uproxy-inspect, uproxy-edge or node-http')
 
 compileParties()
 const dir = mkdtempSync(join(tmpdir(), 'uproxy-prof-'))

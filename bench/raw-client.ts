@@ -19,8 +19,10 @@ const enum State { Idle, Head, Length, ChunkSize, ChunkData, ChunkCrlf, Trailer 
 const CRLFCRLF = Buffer.from('\r\n\r\n')
 
 /** Build the request head once per workload; it is written unchanged for every request. */
-export function requestHead (method: string, path: string, host: string, bodyLength: number | null): Buffer {
+export function requestHead (method: string, path: string, host: string, bodyLength: number | null,
+  headers: Record<string, string> = {}): Buffer {
   let head = `${method} ${path} HTTP/1.1\r\nhost: ${host}\r\n`
+  for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`
   if (bodyLength !== null) head += `content-type: application/octet-stream\r\ncontent-length: ${bodyLength}\r\n`
   return Buffer.from(head + '\r\n', 'latin1')
 }

@@ -13,6 +13,11 @@ import type { Workload } from './workloads.js'
 
 const WARMUP_CONCURRENCY = 32
 
+/** The edge workloads compare uproxy-edge (--cache --compress) with plain uproxy; uproxy-edge runs nothing else. */
+function runsOn (target: string, workload: Workload): boolean {
+  return workload.edge ? target === 'uproxy' || target === 'uproxy-edge' : target !== 'uproxy-edge'
+}
+
 const log = (line: string): void => { process.stderr.write(`${line}\n`) }
 
 /** CPU sets per party for each --pin layout; the load generator is this process. */
@@ -98,21 +103,21 @@ async function main (): Promise<void> {
       }
     }
 
-    for (const p of running) await verifyBodies(p, plan.workloads)
+    for (const p of running) await verifyBodies(p, plan.workloads.filter((w) => runsOn(p.name, w)))
     for (const p of running) if (isTls(p.name)) await verifyBackendProtocol(p, p.name === 'uproxy-h2' ? '2.0' : '1.1')
     log(`bench: bodies byte-identical through ${running.map((p) => p.name).join(', ')} for ${plan.workloads.map((w) => w.name).join(', ')}`)
 
     // JIT warm-up for every party (and this load generator): the first second of a fresh node process
     // runs slower code, which without this pass made round 1 read 20–30 % low for every target.
     for (const target of running) {
-      for (const workload of plan.workloads) {
+      for (const workload of plan.workloads.filter((w) => runsOn(target.name, w))) {
         await runCell(target, workload, WARMUP_CONCURRENCY, { client: plan.client, timeMs: plan.quick ? 300 : 1000, warmupMs: 50, backend: backendOf(target.name) })
       }
       log(`bench: warmed up ${target.name}`)
     }
 
     const samples: Sample[] = []
-    const cellsPerRound = plan.workloads.length * plan.concurrency.length * running.length
+    const cellsPerRound = plan.workloads.reduce((n, w) => n + running.filter((p) => runsOn(p.name, w)).length, 0) * plan.concurrency.length
     let cellIndex = 0
     for (let round = 0; round < plan.rounds; round++) {
       for (const workload of plan.workloads) {
@@ -120,8 +125,9 @@ async function main (): Promise<void> {
           // Rotate the order each time so that no target always runs first (or right after the same one).
           for (let k = 0; k < running.length; k++) {
             const i = (k + round + cellIndex) % running.length
-            const r = await measure(i, workload, concurrency)
             const target = running[i]!
+            if (!runsOn(target.name, workload)) continue
+            const r = await measure(i, workload, concurrency)
             samples.push({ ...r, workload: workload.name, concurrency, target: target.name as TargetName, round })
             log(`round ${round + 1}/${plan.rounds} ${workload.name} c=${concurrency} ${target.name}: ` +
               `${r.rps.toFixed(0)} req/s, p99 ${r.p99_ms.toFixed(2)} ms, ${r.cpu_us_per_req.toFixed(1)} µs CPU/req, ` +
@@ -136,7 +142,7 @@ async function main (): Promise<void> {
 
     const rows = aggregate(samples)
     const rs = [...ratios(samples, 'uproxy', 'node-http'), ...ratios(samples, 'uproxy', 'direct'), ...ratios(samples, 'nginx', 'node-http'),
-      ...ratios(samples, 'uproxy-inspect', 'uproxy'), ...ratios(samples, 'uproxy-h2', 'uproxy-h1'), ...ratios(samples, 'uproxy-w2', 'uproxy'), ...ratios(samples, 'uproxy-wauto', 'uproxy')]
+      ...ratios(samples, 'uproxy-inspect', 'uproxy'), ...ratios(samples, 'uproxy-edge', 'uproxy'), ...ratios(samples, 'uproxy-h2', 'uproxy-h1'), ...ratios(samples, 'uproxy-w2', 'uproxy'), ...ratios(samples, 'uproxy-wauto', 'uproxy')]
     const out = plan.out ?? join(REPO_ROOT, 'bench', 'results.json')
     writeFileSync(out, JSON.stringify(rows, null, 2) + '\n')
 

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILD_DIR, REPO_ROOT } from './compile.js'
 
-export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'uproxy-inspect' | 'nginx' | 'uproxy-h1' | 'uproxy-h2' | 'uproxy-w2' | 'uproxy-wauto'
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'uproxy-inspect', 'nginx', 'uproxy-h1', 'uproxy-h2', 'uproxy-w2', 'uproxy-wauto']
+export type TargetName = 'direct' | 'node-http' | 'uproxy' | 'uproxy-inspect' | 'uproxy-edge' | 'nginx' | 'uproxy-h1' | 'uproxy-h2' | 'uproxy-w2' | 'uproxy-wauto'
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'node-http', 'uproxy', 'uproxy-inspect', 'uproxy-edge', 'nginx', 'uproxy-h1', 'uproxy-h2', 'uproxy-w2', 'uproxy-wauto']
 /** The targets in front of the TLS node:http2 backend (`--h2`) rather than the uWS one. */
 export const TLS_TARGETS: readonly TargetName[] = ['uproxy-h1', 'uproxy-h2']
 
@@ -75,6 +75,8 @@ export async function startTarget (name: TargetName, backend: Party, opts: Spawn
     case 'uproxy-inspect':
       // the same with the exchange inspector on (no page open): what recording every exchange costs
       return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet', '--inspect', '127.0.0.1:0'], opts)
+    case 'uproxy-edge':
+      return startNode(name, [UPROXY_CLI, backend.url.origin, '--listen', '127.0.0.1:0', '--quiet', '--cache', '64MB', '--compress'], opts)
     case 'nginx':
       return startNginx(backend, opts)
     case 'uproxy-w2':

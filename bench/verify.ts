@@ -1,4 +1,5 @@
 // Before any timing: every target must return byte-identical bodies for every workload.
+import { gunzipSync } from 'node:zlib'
 import { request } from 'undici'
 import { RawConnection, requestHead } from './raw-client.js'
 import type { Party } from './targets.js'
@@ -11,17 +12,19 @@ export async function verifyBodies (target: Party, workloads: readonly Workload[
     const res = await request(new URL(w.path, target.url), {
       method: w.method,
       body: w.body,
-      headers: w.body === null ? {} : { 'content-type': 'application/octet-stream' },
+      headers: { ...w.headers, ...(w.body === null ? {} : { 'content-type': 'application/octet-stream' }) },
     })
     const got = Buffer.from(await res.body.arrayBuffer())
-    check(target, w, 'undici', res.statusCode, got)
+    check(target, w, 'undici', res.statusCode, res.headers['content-encoding'] === 'gzip' ? gunzipSync(got) : got)
     // Through the load generator's own client, twice on one connection (keep-alive framing).
     const conn = await RawConnection.open(Number(target.url.port), target.url.hostname)
     try {
-      const head = requestHead(w.method, w.path, target.url.host, w.body === null ? null : w.body.length)
+      const head = requestHead(w.method, w.path, target.url.host, w.body === null ? null : w.body.length, w.headers)
       for (let i = 0; i < 2; i++) {
         const raw = await conn.request(head, w.body, true)
-        check(target, w, 'raw client', raw.status, raw.body!)
+        // the raw client keeps no headers: a gzip body is told by its magic bytes (the plain bodies never start so)
+        const body = raw.body![0] === 0x1f && raw.body![1] === 0x8b ? gunzipSync(raw.body!) : raw.body!
+        check(target, w, 'raw client', raw.status, body)
       }
     } finally {
       conn.close()

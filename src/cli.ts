@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
   // the first line is the contract scripts wait for; a second listener follows on the next line
   process.stdout.write(proxy.urls.map((url) => `uproxy listening on ${url}\n`).join(''))
   if (proxy.inspectorUrl) process.stdout.write(`uproxy inspector on ${proxy.inspectorUrl}\n`)
+  if (proxy.metricsUrl) process.stdout.write(`uproxy metrics on ${proxy.metricsUrl}\n`)
   const stop = () => {
     process.stderr.write('uproxy: shutting down\n')
     proxy.close().then(() => process.exit(0), () => process.exit(EXIT_FAILURE))

@@ -78,7 +78,7 @@ const ofType = (type: RegExp) => keys.filter((key) => type.test(spec(key).kind.t
 
 t.test('every duration, count and switch is checked one way, on the command line as in the API, named as written', async (t) => {
   t.same(ofType(/seconds/), ['timeout', 'readTimeout', 'grace', 'failWindow', 'failTimeout', 'healthInterval'], 'the durations')
-  t.same(ofType(/whole number/), ['maxFails', 'retries', 'inspectBuffer'], 'the counts')
+  t.same(ofType(/whole number/), ['maxFails', 'retries', 'rateLimitBurst', 'inspectBuffer'], 'the counts')
   const bad: Array<[type: RegExp, api: unknown, flag: string, rest: RegExp]> = [
     [/seconds/, -1, '-1', /^: "-1" is not a (positive|non-negative) number of seconds$/],
     [/seconds/, 'soon', 'soon', /^: "soon" is not a (positive|non-negative) number of seconds$/],

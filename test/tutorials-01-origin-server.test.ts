@@ -1,4 +1,4 @@
-// Step 1's README: the origin answers "origin server response", and its /headers, /stream, /upload paths.
+// Step 1's README: the origin answers "origin server response", and its /headers, /stream, /upload, /time paths.
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { once } from 'node:events'
@@ -32,6 +32,10 @@ t.test('the origin answers as its README shows', async (t) => {
 
   const upload = await send(origin.url + '/upload', { method: 'POST', body: Buffer.alloc(100_000) })
   t.equal(upload.body, 'received 100000 bytes\n', '/upload counts the body')
+
+  const time = await send(origin.url + '/time')
+  t.match(time.body, /^origin time \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\n$/, '/time: the origin\'s clock')
+  t.equal(time.headers['cache-control'], 'max-age=10', '/time may be kept 10 s')
 })
 
 t.test('/stream pauses between its lines', async (t) => {

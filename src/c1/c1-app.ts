@@ -15,6 +15,8 @@ import type { Member } from '../balancing/member.js'
 import type { Closable, InFlight } from './in-flight.js'
 import { withoutNativeStdout } from './native-stdout.js'
 import type { Uws } from './native-uws.js'
+import type { Readable } from 'node:stream'
+import type { Answer } from '../exchange/hooks.js'
 import { c2RequestHead } from '../exchange/c2-request.js'
 import { c2Path, c2Query } from './request-target.js'
 import type { CertificateFiles } from '../config/tls-config.js'
@@ -65,8 +67,10 @@ function appOptions(files: CertificateFiles): AppOptions {
 }
 
 function openExchange(res: HttpResponse, req: HttpRequest, context: C1Context): void {
-  runExchange(res, req, context, (c1, route, member) =>
-    openC2(c1, route, member, hasRequestBody(c1.request.headers) ? c1RequestBody(c1) : null))
+  let body: Readable | null | undefined
+  // uWS drops body bytes that arrive before onData is set: a request phase that waits reads it first
+  const readBody = (c1: C1) => (body ??= hasRequestBody(c1.request.headers) ? c1RequestBody(c1) : null)
+  runExchange(res, req, context, (c1, route, member) => openC2(c1, route, member, readBody(c1)), readBody)
 }
 
 /** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
@@ -93,19 +97,31 @@ function upgradeExchange(res: HttpResponse, req: HttpRequest, socketContext: us_
  * balancing, then `openC2For`. Whatever throws ends the exchange with a 502, not the proxy.
  */
 function runExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight, proto }: C1Context,
-  openC2For: (c1: C1, route: RouteMatch, member: Member, targets: ProxyTargets) => void): void {
+  openC2For: (c1: C1, route: RouteMatch, member: Member, targets: ProxyTargets) => void, readBody?: (c1: C1) => void): void {
   const targets = live.current
   const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
-  try {
-    const answer = targets.phases.c1Request(c1)
-    if (answer) return c1.answer(answer)
-    const { request } = c1
-    const route = targets.find(request.c2Path as string, request.headers)
-    targets.phases.watcher?.routed(c1, route.prefix)
-    openC2For(c1, route, route.group.pick(request.clientAddress), targets)
-  } catch (err) {
-    c1.fail(err as Error)
+  const goOn = (answer: Answer | undefined) => {
+    try {
+      if (c1.done) return
+      if (answer) return c1.answer(answer)
+      const { request } = c1
+      const route = targets.find(request.c2Path as string, request.headers)
+      c1.route = route.prefix
+      targets.phases.watcher?.routed(c1, route.prefix)
+      openC2For(c1, route, route.group.pick(request.clientAddress), targets)
+    } catch (err) {
+      c1.fail(err as Error)
+    }
   }
+  let answer
+  try {
+    answer = targets.phases.c1Request(c1)
+  } catch (err) {
+    return c1.fail(err as Error)
+  }
+  if (!(answer instanceof Promise)) return goOn(answer)
+  readBody?.(c1)
+  answer.then(c1.guard(goOn), c1.guard((err: Error) => c1.fail(err)))
 }
 
 /** HttpRequest is stack-allocated: copy everything before returning or awaiting (uWS docs). */

@@ -45,6 +45,10 @@ export class C1 implements Exchange {
   readonly id = ++lastId
   /** the backend of the current attempt; undefined until one is picked */
   backend: Backend | undefined
+  /** the prefix of the route the request matched; undefined until routed */
+  route: string | undefined
+  /** request body bytes read from the client */
+  bytesIn = 0
   /** the backend exchange this response is fed by; set when C2 opens */
   c2: C1Peer | undefined
   /** the backend answered (its status and headers reached C1): C2 is no longer retried */
@@ -76,6 +80,8 @@ export class C1 implements Exchange {
   private attemptStartedAt: number
   /** some hook transforms the body of this response */
   private transformsBody = false
+  /** a body hook's promise is under way: what C2 delivers meanwhile, in order */
+  private bodyQueue: { chunk: Buffer; last: boolean }[] | undefined
   private outcome: Outcome = 'complete'
   private readonly logError: (line: string) => void
   private readonly inFlight: InFlight<C1>
@@ -144,7 +150,8 @@ export class C1 implements Exchange {
       this.finish(status)
     } else if (length !== undefined) {
       this.total = Number(length)
-    } else if (isEventStream(headers)) {
+    } else if (isEventStream(headers) && headers['content-encoding'] === undefined) {
+      // (an encoded stream cannot take plain bytes: its head goes out with the first event)
       // uWS cannot flush a head alone (uWebSockets#1895); an SSE comment line is ignored
       // by every EventSource and lets the client see the head now, not at the first event.
       res.cork(() => {
@@ -158,14 +165,56 @@ export class C1 implements Exchange {
   writeChunk(chunk: Buffer): boolean {
     if (this.done) return true
     if (!this.transformsBody) return this.writeBody(chunk)
-    let out: Buffer | undefined
+    return this.transformBody(chunk, false)
+  }
+
+  /**
+   * Runs the body phase on `chunk` and writes what it gives; false: C2 must pause (C1 resumes it).
+   * While a hook's promise is under way, what comes next (a chunk parsed from the same read, the
+   * end) waits in `bodyQueue`, so the order holds.
+   */
+  private transformBody(chunk: Buffer, last: boolean): boolean {
+    if (this.bodyQueue) {
+      this.bodyQueue.push({ chunk, last })
+      return false
+    }
+    let out
     try {
-      out = this.phases.c2ResponseBody(this, chunk, false)
+      out = this.phases.c2ResponseBody(this, chunk, last)
     } catch (err) {
       this.failPhase(err as Error)
       return true
     }
-    return out?.length ? this.writeBody(out) : true
+    if (!(out instanceof Promise)) return this.writeTransformed(out, last)
+    this.bodyQueue = []
+    out.then(this.guard((settled: Buffer | undefined) => this.transformed(settled, last)), this.guard((err: Error) => {
+      this.bodyQueue = undefined
+      this.failPhase(err)
+    }))
+    return false
+  }
+
+  /** A body hook's promise settled: write what it gave, then what waited behind it; resume C2 if C1 can take more. */
+  private transformed(out: Buffer | undefined, last: boolean): void {
+    const queue = this.bodyQueue as { chunk: Buffer; last: boolean }[]
+    this.bodyQueue = undefined
+    if (this.done) return
+    let ok = this.writeTransformed(out, last)
+    for (const next of queue) {
+      if (this.done) return
+      // a later chunk's hook may wait again: the rest queue behind it
+      if (this.bodyQueue) (this.bodyQueue as { chunk: Buffer; last: boolean }[]).push(next)
+      else ok = this.transformBody(next.chunk, next.last) && ok
+    }
+    if (ok && !this.bodyQueue && !this.done) this.c2?.resume()
+  }
+
+  /** Writes what the body phase gave; after the last, ends the response. */
+  private writeTransformed(out: Buffer | undefined, last: boolean): boolean {
+    if (!last) return out?.length ? this.writeBody(out) : true
+    if (out?.length) this.writeBody(out)
+    if (!this.done) this.endBody()
+    return true
   }
 
   private writeBody(chunk: Buffer): boolean {
@@ -194,15 +243,13 @@ export class C1 implements Exchange {
     if (this.done) return
     if (this.transformsBody) {
       this.transformsBody = false
-      let tail: Buffer | undefined
-      try {
-        tail = this.phases.c2ResponseBody(this, EMPTY, true)
-      } catch (err) {
-        return this.failPhase(err as Error)
-      }
-      if (tail?.length) this.writeBody(tail)
-      if (this.done) return
+      this.transformBody(EMPTY, true)
+      return
     }
+    this.endBody()
+  }
+
+  private endBody(): void {
     if (this.pending) return
     // tryEnd completes a known length by itself: ending short of it must never look complete
     if (this.total >= 0) return this.close()
@@ -251,6 +298,7 @@ export class C1 implements Exchange {
    * are never parsed as a request.
    */
   answer(answer: Answer): void {
+    if (answer.stored) return this.writeStored(answer)
     if (answer.reason) this.logError(`${this.request.method} ${this.request.url}: refused, ${answer.reason}`)
     this.outcome = 'refused'
     if (!answer.close) return this.writeAnswer(answer)
@@ -264,10 +312,18 @@ export class C1 implements Exchange {
     this.bytes = Buffer.byteLength(text)
     this.res.cork(() => {
       this.res.writeStatus(line)
-      for (const name in headers) this.res.writeHeader(name, headers[name] as string)
+      if (headers) forEachC1Header(headers, (name, value) => void this.res.writeHeader(name, value))
       this.res.end(text, close === true || this.inFlight.draining)
     })
     this.finish(status)
+  }
+
+  /** A stored response (a cache hit): through the response phases as a backend's would go, with backpressure. */
+  private writeStored({ status, headers, body }: Answer): void {
+    this.writeHead(status, undefined, { ...headers })
+    if (this.done) return
+    if (body?.length) this.writeChunk(typeof body === 'string' ? Buffer.from(body) : body)
+    this.end()
   }
 
   /**
@@ -358,12 +414,29 @@ export class C1 implements Exchange {
   private tryEnd(chunk: Buffer): boolean {
     const offset = this.res.getWriteOffset()
     const [ok, done] = this.res.tryEnd(chunk, this.total)
-    if (done) this.finish(this.status)
+    if (done) this.completed()
     else if (!ok) {
       this.pending = chunk
       this.pendingOffset = offset
     }
     return ok || done
+  }
+
+  /**
+   * tryEnd wrote the last byte of the known length: the body hooks hear the end now (C2's end
+   * will find the exchange done), though nothing more can be written.
+   */
+  private completed(): void {
+    if (this.transformsBody) {
+      this.transformsBody = false
+      try {
+        const tail = this.phases.c2ResponseBody(this, EMPTY, true)
+        if (tail instanceof Promise) tail.catch((err: Error) => this.logError(`${this.request.method} ${this.request.url}: ${err.message}`))
+      } catch (err) {
+        this.logError(`${this.request.method} ${this.request.url}: ${(err as Error).message}`)
+      }
+    }
+    this.finish(this.status)
   }
 
   private hookWritable(): void {
@@ -373,7 +446,7 @@ export class C1 implements Exchange {
       if (this.pending) {
         // retry from where the client's socket stopped taking bytes (uWS VideoStreamer.js)
         const [ok, done] = this.res.tryEnd(this.pending.subarray(offset - this.pendingOffset), this.total)
-        if (done) this.finish(this.status)
+        if (done) this.completed()
         else if (!ok) return false
         this.pending = undefined
       }
@@ -397,6 +470,7 @@ export class C1 implements Exchange {
       outcome: this.outcome,
       status,
       bytes: this.bytes,
+      bytesIn: this.bytesIn,
       ms: now - this.request.startedAt,
       backendMs: this.backend ? now - this.attemptStartedAt : 0,
       retried: this.retried,

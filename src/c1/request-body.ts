@@ -21,6 +21,7 @@ export function c1RequestBody(c1: C1): Readable {
     // reading it): `res` must not be touched then, and C2 has no use for the rest
     if (c1.done) return void body.destroy()
     c1.phases.watcher?.c1Body(c1, chunk.byteLength)
+    c1.bytesIn += chunk.byteLength
     if (chunk.byteLength > 0 && !body.push(Buffer.from(chunk.slice(0))) && !isLast) {
       paused = true
       res.pause()

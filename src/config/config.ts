@@ -8,9 +8,9 @@ import { parsePolicyName, type PolicyName } from '../balancing/policy.js'
 import { healthKey } from '../balancing/member.js'
 import { toVhosts, type FieldNamer, type HealthConfig, type HostConfig, type RouteOption, type VhostOption } from './host-config.js'
 import { ConfigError } from './config-error.js'
-import { toListeners, type Listener } from './listen-address.js'
+import { parseListen, toListeners, type Listener } from './listen-address.js'
 import { toInspectConfig, type InspectConfig } from './inspect-config.js'
-import type { CheckedKind, NameAt } from './option-kind.js'
+import type { CheckedKind, NameAt, Rate } from './option-kind.js'
 import { nameApiOption, OPTIONS, type OptionKey, type OptionNamer, type OptionSpec, type ProxyOptions } from './option-table.js'
 import { normalisePrefix, sortRoutes, type Route } from '../routing/route-table.js'
 import { toTlsConfig, type TlsConfig } from './tls-config.js'
@@ -56,6 +56,22 @@ export interface ProxyConfig {
   readonly workers: number
   /** undefined: no inspector */
   readonly inspect: InspectConfig | undefined
+  /** the response cache's size in bytes; undefined: no cache */
+  readonly cacheBytes: number | undefined
+  readonly cacheMaxObjectBytes: number
+  /** undefined: the cache in this process's memory */
+  readonly cacheRedis: string | undefined
+  readonly compress: boolean
+  readonly compressMinBytes: number
+  /** undefined: no rate limit */
+  readonly rateLimit: Rate | undefined
+  readonly rateLimitBurst: number
+  readonly trustProxy: boolean
+  /** undefined: rate-limit counters in this process */
+  readonly redis: string | undefined
+  readonly rateLimitFail: 'open' | 'closed'
+  /** where /metrics listens; undefined: no metrics */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined
 }
 
 /** The options whose kind checks them alone, and what the check gives. */
@@ -84,6 +100,12 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
   if (redirectHttp && !(listeners.some((l) => l.tls) && listeners.some((l) => !l.tls))) {
     throw new ConfigError(`${name('redirectHttp')}: needs an http:// and an https:// listen address (--listen twice)`)
   }
+  if (read('cacheRedis') !== undefined && read('cache') === undefined) {
+    throw new ConfigError(`${name('cacheRedis')}: holds the cache's entries, so it needs ${name('cache')}`)
+  }
+  if (read('redis') !== undefined && read('rateLimit') === undefined) {
+    throw new ConfigError(`${name('redis')}: holds the rate-limit counters, so it needs ${name('rateLimit')}`)
+  }
   const health: HealthConfig = Object.freeze({
     maxFails: read('maxFails'),
     failWindowMs: read('failWindow'),
@@ -111,6 +133,17 @@ export function toConfig(options: ProxyOptions, name: OptionNamer = nameApiOptio
     insecure: read('insecure'),
     workers: read('workers'),
     inspect: toInspectConfig(read('inspect'), read('inspectBuffer'), read('inspectSecrets'), name),
+    cacheBytes: read('cache'),
+    cacheMaxObjectBytes: read('cacheMaxObject') as number,
+    cacheRedis: read('cacheRedis'),
+    compress: read('compress'),
+    compressMinBytes: read('compressMin') as number,
+    rateLimit: read('rateLimit'),
+    rateLimitBurst: read('rateLimitBurst'),
+    trustProxy: read('trustProxy'),
+    redis: read('redis'),
+    rateLimitFail: read('rateLimitFail'),
+    metrics: toMetricsAddress(read('metrics'), name('metrics')),
   })
 }
 
@@ -162,6 +195,14 @@ export function configuredBackends(config: ProxyConfig): Backend[] {
     }
   }
   return [...found.values()]
+}
+
+/** The metrics listener's HOST:PORT (plain HTTP only); undefined when absent. */
+function toMetricsAddress(text: string | undefined, what: string): ProxyConfig['metrics'] {
+  if (text === undefined) return undefined
+  const { host, port, tls } = parseListen(text, what)
+  if (tls) throw new ConfigError(`${what}: "${text}": the metrics listener speaks plain HTTP only`)
+  return Object.freeze({ host, port })
 }
 
 /** Extra CAs, read now: a missing file fails at start, not at the first https:// exchange. */

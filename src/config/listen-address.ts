@@ -71,3 +71,8 @@ function toPort(port: unknown, text: string, what: string): number {
   }
   return port
 }
+
+/** Thrown when C1 (or the metrics listener) cannot listen: the port is in use or not permitted. */
+export class ListenError extends Error {
+  readonly code = 'UPROXY_LISTEN'
+}

@@ -144,6 +144,53 @@ function checkedNumber(text: string, flag: string, check: (value: unknown, at: N
   return value
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 }
+
+/**
+ * A size in bytes: a whole number in the API, or text with a unit as nginx writes sizes ('64MB',
+ * '512k', '1024'; K, M and G are powers of 1024). `min` is the least it may be; undefined when absent.
+ */
+export function byteSize(min: number): CheckedKind<number | string, number | undefined> {
+  const check = (value: unknown, at: NameAt): number | undefined => {
+    if (value === undefined) return undefined
+    const match = typeof value === 'string' ? /^\s*(\d+)\s*([kmg]?b?)\s*$/i.exec(value) : null
+    const bytes = typeof value === 'number' ? value : match ? Number(match[1]) * (BYTE_UNITS[(match[2] as string).toLowerCase()] as number) : NaN
+    if (!Number.isSafeInteger(bytes) || bytes < min) {
+      throw new ConfigError(`${at()}: ${shown(value)} is not a size of ${min} bytes or more (write 1024, 512k, 64MB or 1G)`)
+    }
+    return bytes
+  }
+  return {
+    type: 'number (bytes) | string ("64MB", "512k")',
+    syntax: { takes: 'one', metavar: 'SIZE', parse: (value, flag) => (check(value, () => flag), value) },
+    check,
+  }
+}
+
+/** A request rate: `points` requests per `seconds`. */
+export interface Rate {
+  readonly points: number
+  readonly seconds: number
+}
+
+/** A rate as nginx's limit_req writes it: '10/s' or '600/m' (r/s, r/m also read); undefined when absent. */
+export function rate(): CheckedKind<string, Rate | undefined> {
+  const check = (value: unknown, at: NameAt): Rate | undefined => {
+    if (value === undefined) return undefined
+    const match = typeof value === 'string' ? /^\s*(\d+)\s*r?\/\s*([sm])\s*$/i.exec(value) : null
+    const points = match ? Number(match[1]) : 0
+    if (!match || !Number.isSafeInteger(points) || points < 1) {
+      throw new ConfigError(`${at()}: ${JSON.stringify(value)} is not a rate such as 10/s or 600/m`)
+    }
+    return Object.freeze({ points, seconds: (match[2] as string).toLowerCase() === 'm' ? 60 : 1 })
+  }
+  return {
+    type: 'string ("10/s", "600/m")',
+    syntax: { takes: 'one', metavar: 'N/s|N/m', parse: (value, flag) => (check(value, () => flag), value) },
+    check,
+  }
+}
+
 /** A bad number as the error quotes it: "0", "Infinity", "soon". */
 function shown(value: unknown): string {
   return typeof value === 'number' ? `"${value}"` : JSON.stringify(value)

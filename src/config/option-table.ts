@@ -2,11 +2,12 @@
 import { POLICY_NAMES, parsePolicyName } from '../balancing/policy.js'
 import { ACCESS_LOG_FORMATS, parseAccessLogFormat } from '../exchange/access-log-format.js'
 import { availableParallelism } from 'node:os'
-import { choice, count, fileList, seconds, text, processCount, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { byteSize, choice, count, rate, fileList, seconds, text, processCount, toggle, urlPath, type OptionKind } from './option-kind.js'
+import { ConfigError } from './config-error.js'
 import { BACKEND_LIST, LISTEN_ADDRESSES, ROUTE_LIST, SNI_LIST, VHOST_LIST } from './structured-kinds.js'
 
 /** The sections of --help and docs/options.md, in order. */
-export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Access log', 'Inspector'] as const
+export const OPTION_GROUPS = ['Listening and routing', 'Timeouts', 'TLS to backends', 'TLS to clients', 'Load balancing', 'Caching and compression', 'Rate limiting', 'Access log', 'Metrics', 'Inspector'] as const
 
 /** The API value of a kind. */
 export type KindValue<K> = K extends OptionKind<infer V> ? V : never
@@ -110,6 +111,47 @@ export const OPTIONS = {
     flag: 'retries', kind: count(0), default: 1, group: 'Load balancing',
     help: 'other backends an exchange may go to when one fails before answering, for GET/HEAD/OPTIONS/PUT/DELETE without a body',
   }),
+  cache: option({
+    flag: 'cache', kind: byteSize(1), group: 'Caching and compression',
+    help: 'a shared response cache of SIZE (64MB) by RFC 9111 for GET and HEAD, least recently used out first; '
+      + 'answers say X-Cache: HIT, MISS, REVALIDATED or BYPASS (default: no cache)',
+  }),
+  cacheMaxObject: option({
+    flag: 'cache-max-object', kind: byteSize(1), default: 8 * 1024 * 1024, group: 'Caching and compression',
+    help: 'larger responses stream through uncached',
+  }),
+  cacheRedis: option({
+    flag: 'cache-redis', kind: text('URL'), group: 'Caching and compression',
+    help: 'keep the --cache entries in this Redis (redis://HOST:PORT), shared by every uproxy that uses it; Redis bounds its size',
+  }),
+  compress: option({
+    flag: 'compress', kind: toggle(), default: false, group: 'Caching and compression',
+    help: 'gzip or br text, JSON, JavaScript, XML and SVG responses for clients that accept it, flushed chunk by chunk',
+  }),
+  compressMin: option({
+    flag: 'compress-min', kind: byteSize(0), default: 1024, group: 'Caching and compression',
+    help: 'leave responses whose Content-Length is below this uncompressed',
+  }),
+  rateLimit: option({
+    flag: 'rate-limit', kind: rate(), group: 'Rate limiting',
+    help: 'requests per client address (N/s or N/m); over it: 429 with Retry-After, and RateLimit-* headers on every answer (default: no limit)',
+  }),
+  rateLimitBurst: option({
+    flag: 'rate-limit-burst', kind: count(0), default: 0, group: 'Rate limiting',
+    help: 'requests a client may send beyond --rate-limit at once, earned back at that rate (nginx\'s burst)',
+  }),
+  trustProxy: option({
+    flag: 'trust-proxy', kind: toggle(), default: false, group: 'Rate limiting',
+    help: 'the client is the last X-Forwarded-For address, not the socket\'s (only behind a proxy that sets it)',
+  }),
+  redis: option({
+    flag: 'redis', kind: text('URL'), group: 'Rate limiting',
+    help: 'keep the rate-limit counters in this Redis (redis://HOST:PORT), shared by every uproxy that uses it',
+  }),
+  rateLimitFail: option({
+    flag: 'rate-limit-fail', kind: choice('MODE', ['open', 'closed'] as const, parseFailMode), default: 'open', group: 'Rate limiting',
+    help: 'while Redis is away: open serves without a limit, closed answers 503',
+  }),
   quiet: option({ flag: 'quiet', kind: toggle(), default: false, group: 'Access log', help: 'no access log (wins over --access-log)' }),
   accessLog: option({
     flag: 'access-log', kind: text('FILE'), group: 'Access log',
@@ -131,6 +173,16 @@ export const OPTIONS = {
     flag: 'inspect-secrets', kind: toggle(), default: false, group: 'Inspector',
     help: 'show Authorization, Proxy-Authorization, Cookie and Set-Cookie values in the inspector instead of masking them',
   }),
+  metrics: option({
+    flag: 'metrics', kind: text('HOST:PORT'), group: 'Metrics',
+    help: 'serve Prometheus metrics at http://HOST:PORT/metrics, a listener of its own (default: none)',
+  }),
+}
+
+/** What --rate-limit-fail reads: a name of the two, or a one-line ConfigError naming `what`. */
+function parseFailMode(value: unknown, what: string): 'open' | 'closed' {
+  if (value === 'open' || value === 'closed') return value
+  throw new ConfigError(`${what}: ${JSON.stringify(value)} is not open or closed`)
 }
 
 /** The name of an option in the API and the --config file. */

@@ -29,13 +29,23 @@ export interface Exchange {
   readonly proto: 'http' | 'https'
   /** the backend of the current attempt; undefined in the request phase, before any is picked */
   readonly backend: Backend | undefined
+  /** the response ended or the client left: nothing more will be written */
+  readonly done: boolean
+  /** the prefix of the route the request matched ('/' for the default backends); undefined before routing */
+  readonly route: string | undefined
 }
 
 /** What a request phase answers with instead of asking a backend. */
 export interface Answer {
   status: number
-  headers?: Record<string, string>
+  /** an array value is one header line per element */
+  headers?: Record<string, string | string[] | undefined>
   body?: string | Buffer
+  /**
+   * the answer stands for a backend's response (a cache hit): the response phases run on it as
+   * on one from a backend, and it ends `complete`, not `refused`; its headers include `content-length`
+   */
+  stored?: boolean
   /** close the connection after the answer (framing errors: bytes behind the head are never parsed) */
   close?: boolean
   /** one stderr line: why the request was answered here */
@@ -87,6 +97,8 @@ export interface ExchangeEnd {
   readonly status: number
   /** body bytes written to the client */
   readonly bytes: number
+  /** body bytes read from the client */
+  readonly bytesIn: number
   /** ms from the request's copy to the end */
   readonly ms: number
   /** ms the last attempt took, from its start to the end; 0 when no backend was asked */
@@ -105,9 +117,12 @@ export interface Hooks {
   /**
    * request: C1 has the request head, no backend is picked yet. Return an Answer to reply
    * without a backend (nothing else runs but `end`), or nothing to go on. The request body,
-   * if any, is not read yet.
+   * if any, is not read yet. A hook that must wait (a rate-limit store, a cache fill under way)
+   * returns a promise of the same: the hooks after it run once it settles, the body waits
+   * (buffered up to a stream's high-water mark, then the client is paused), and a client that
+   * leaves meanwhile ends the exchange.
    */
-  c1Request?(exchange: Exchange): Answer | undefined | void
+  c1Request?(exchange: Exchange): Answer | undefined | void | Promise<Answer | undefined | void>
   /** backend request: C2's method, path and headers, about to go out (once per attempt). */
   c2Request?(exchange: Exchange, request: C2RequestHead): void
   /** response head: the backend's status and headers, before any byte reaches the client. */
@@ -115,9 +130,11 @@ export interface Hooks {
   /**
    * response body: each chunk as it streams, and once more with an empty chunk and `last` at
    * the end; return what to write in its place (undefined or empty: nothing now). Backpressure
-   * applies to what is returned. Change the length only if `content-length` was deleted.
+   * applies to what is returned. Change the length only if `content-length` was deleted. A
+   * promise (a zlib stream's flush) holds the backend's reads until it settles; chunks keep
+   * their order.
    */
-  c2ResponseBody?(exchange: Exchange, chunk: Buffer, last: boolean): Buffer | undefined
+  c2ResponseBody?(exchange: Exchange, chunk: Buffer, last: boolean): Buffer | undefined | Promise<Buffer | undefined>
   /** end: the exchange is over; its outcome and figures. Runs for every exchange, once. */
   end?(exchange: Exchange, end: ExchangeEnd): void
 }

@@ -37,14 +37,23 @@ export class Phases {
     this.transformsBody = this.responseBody.length > 0
   }
 
-  /** request: the first Answer a hook gives, or undefined to go on to a backend. Throws HookError. */
-  c1Request(exchange: Exchange): Answer | undefined {
-    for (const hook of this.request) {
+  /**
+   * request: the first Answer a hook gives, or undefined to go on to a backend. Throws HookError.
+   * A hook that returns a promise makes this a promise (rejecting with HookError); the hooks after
+   * it run when it settles, unless the exchange is done by then.
+   */
+  c1Request(exchange: Exchange, from = 0): Answer | undefined | Promise<Answer | undefined> {
+    for (let i = from; i < this.request.length; i++) {
       let answer
       try {
-        answer = hook.c1Request!(exchange)
+        answer = this.request[i]!.c1Request!(exchange)
       } catch (err) {
         throw new HookError('c1Request', err)
+      }
+      if (answer instanceof Promise) {
+        return answer.then((settled) => settled ?? undefined, (err: unknown) => {
+          throw new HookError('c1Request', err)
+        }).then((settled) => settled ?? (exchange.done ? undefined : this.c1Request(exchange, i + 1)))
       }
       if (answer) return answer
     }
@@ -61,15 +70,26 @@ export class Phases {
     everyHook(this.responseHead, 'c2ResponseHead', (hook) => hook.c2ResponseHead!(exchange, head))
   }
 
-  /** response body: `chunk` through every hook in turn; what the last returns is written. Throws HookError. */
-  c2ResponseBody(exchange: Exchange, chunk: Buffer, last: boolean): Buffer | undefined {
+  /**
+   * response body: `chunk` through every hook in turn; what the last returns is written. Throws
+   * HookError. A hook that returns a promise makes this a promise (rejecting with HookError): the
+   * hooks after it get what it settles with.
+   */
+  c2ResponseBody(exchange: Exchange, chunk: Buffer, last: boolean, from = 0): Buffer | undefined | Promise<Buffer | undefined> {
     let out: Buffer | undefined = chunk
-    for (const hook of this.responseBody) {
+    for (let i = from; i < this.responseBody.length; i++) {
+      let result
       try {
-        out = hook.c2ResponseBody!(exchange, out ?? EMPTY, last)
+        result = this.responseBody[i]!.c2ResponseBody!(exchange, out ?? EMPTY, last)
       } catch (err) {
         throw new HookError('c2ResponseBody', err)
       }
+      if (result instanceof Promise) {
+        return result.then((settled) => settled, (err: unknown) => {
+          throw new HookError('c2ResponseBody', err)
+        }).then((settled) => this.c2ResponseBody(exchange, settled ?? EMPTY, last, i + 1))
+      }
+      out = result
     }
     return out
   }

@@ -75,6 +75,11 @@ export class ProxyTargets {
     return findRoute(host.routes, path) ?? host.fallback
   }
 
+  /** Each backend of this configuration once, and whether it is up now (what /metrics reports). */
+  backendStates(): { url: string; up: boolean }[] {
+    return [...this.shared.values()].map((member) => ({ url: member.backend.url, up: member.health.isUp() }))
+  }
+
   /** An exchange started on these pools. */
   opened(): void {
     this.active++

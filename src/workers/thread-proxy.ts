@@ -7,14 +7,18 @@ import type { C1 } from '../c1/c1.js'
 import { toConfig, type Listener, type OptionNamer, type ProxyConfig, type ProxyOptions } from '../config/config.js'
 import { nameApiOption } from '../config/option-table.js'
 import { InFlight, type Closable } from '../c1/in-flight.js'
-import { listenerUrl } from '../config/listen-address.js'
+import { ListenError, listenerUrl } from '../config/listen-address.js'
 import { loadNativeUws, type Uws } from '../c1/native-uws.js'
 import { ProxyTargets, type HealthLink } from '../routing/live-targets.js'
 import { exchangePhases } from '../exchange/built-in-phases.js'
 import type { Hooks } from '../exchange/hooks.js'
+import { createEdge } from '../exchange/edge.js'
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
 import { isLoopback, startInspector } from '../inspector/inspector-server.js'
 import { Recorder } from '../inspector/recorder.js'
 
+
+export { ListenError }
 /** A running proxy. */
 export interface Proxy {
   /** where C1 listens, with the real port: 'http://127.0.0.1:41234' */
@@ -22,6 +26,8 @@ export interface Proxy {
   readonly port: number
   /** every listener's URL in the order of `listen` ('https://…' for TLS ones); `url` is the first */
   readonly urls: readonly string[]
+  /** where Prometheus scrapes: 'http://127.0.0.1:9100/metrics'; undefined without the `metrics` option */
+  readonly metricsUrl: string | undefined
   /** where the exchange inspector listens, with the real port; undefined when `inspect` is off */
   readonly inspectorUrl: string | undefined
   /**
@@ -39,11 +45,6 @@ export interface Proxy {
   reload(options: ProxyOptions, nameOption?: OptionNamer): Promise<void>
   /** Opens the `accessLog` file again by its name, as nginx does on SIGUSR1 once logrotate moved it. */
   reopenLogs(): void
-}
-
-/** Thrown when C1 cannot listen: the port is in use or not permitted. */
-export class ListenError extends Error {
-  readonly code = 'UPROXY_LISTEN'
 }
 
 /** How a worker process's proxy differs from a proxy alone (workers > 1). */
@@ -75,9 +76,12 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   if (inspector && !isLoopback(config.inspect?.host ?? '')) {
     logs.error(`warning: the inspector on ${inspector.url} is reachable from other machines, and shows every request it sees`)
   }
-  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, recorder), worker?.link()) }
-  const retiring = new Set<ProxyTargets>()
   const inFlight = new InFlight<C1>()
+  // the metrics read `live` when scraped, by then set
+  const edge = createEdge(config, logs.error, { inFlight: () => inFlight.size, backends: () => live.current.backendStates() })
+  const extras = { edge, recorder }
+  const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, extras), worker?.link()) }
+  const retiring = new Set<ProxyTargets>()
   const tunnels = new Set<Closable>()
   const context: C1Context = { config, live, logs, inFlight, tunnels }
   const apps = new Map<string, TemplatedApp>()
@@ -96,7 +100,16 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
     }
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
-    await Promise.all([live.current.destroy(), inspector?.close()])
+    await Promise.all([live.current.destroy(), inspector?.close(), edge.close()])
+    throw err
+  }
+  let metricsServer: MetricsServer | undefined
+  try {
+    if (edge.metrics && config.metrics) metricsServer = await startMetricsServer(edge.metrics, config.metrics.host, config.metrics.port)
+  } catch (err) {
+    for (const socket of listenSockets) uws.us_listen_socket_close(socket)
+    for (const app of apps.values()) (app as TemplatedApp & { close(): void }).close()
+    await Promise.all([live.current.destroy(), inspector?.close(), edge.close()])
     throw err
   }
   const urls = Object.freeze(config.listeners.map((listener, i) => listenerUrl(listener, ports[i] as number)))
@@ -106,14 +119,15 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
     port: ports[0] as number,
     urls,
     inspectorUrl: inspector ? inspector.url : undefined,
+    metricsUrl: metricsServer?.url,
     close: () => (closing ??= shutdown(uws, [...apps.values()], listenSockets, inFlight, tunnels, [live.current, ...retiring], logs,
-      live.current.config.graceMs).then(() => inspector?.close())),
+      live.current.config.graceMs).then(() => Promise.all([inspector?.close(), edge.close(), metricsServer?.close()])).then(() => {})),
     async reload(options, nameReloaded = nameApiOption) {
       if (closing) throw new Error('the proxy is shutting down')
       const next = toConfig(options, nameReloaded)
       if (!worker) warnStartOnly(config, next, logs.error)
       const old = live.current
-      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, recorder), worker?.link())
+      live.current = new ProxyTargets(next, logs.error, exchangePhases(next, hooks, logs, extras), worker?.link())
       retiring.add(old)
       void old.retire().then(() => retiring.delete(old))
     },
@@ -128,7 +142,14 @@ export function warnStartOnly(started: ProxyConfig, next: ProxyConfig, logError:
   if (startOnly(next) !== startOnly(started)) {
     logError('reload: listen addresses, TLS certificates, the access log, workers and the inspector change only on restart')
   }
+  if (edgeOptions(next) !== edgeOptions(started)) logError('reload: the cache, compression, rate limit and metrics change only on restart')
   if (next.insecure && !started.insecure) logError('warning: certificate verification of https backends is OFF (--insecure)')
+}
+
+/** The options of the edge features, which are made once per proxy. */
+function edgeOptions(c: ProxyConfig): string {
+  return JSON.stringify([c.cacheBytes, c.cacheMaxObjectBytes, c.cacheRedis, c.compress, c.compressMinBytes,
+    c.rateLimit, c.rateLimitBurst, c.trustProxy, c.redis, c.rateLimitFail, c.metrics])
 }
 
 /** One app per kind of listener, shared when two listeners are of one kind. */

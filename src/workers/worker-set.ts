@@ -63,6 +63,8 @@ export class WorkerSet implements Proxy {
   readonly urls: readonly string[]
   /** the inspector runs with 1 worker only (startProxy refuses it with more) */
   readonly inspectorUrl = undefined
+  /** metrics run with 1 worker only (startProxy refuses them with more) */
+  readonly metricsUrl = undefined
   private readonly slots: Slot[] = []
   private current: { config: ProxyConfig; options: ProxyOptions; generation: number }
   private board: HealthBoard

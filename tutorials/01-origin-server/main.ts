@@ -30,6 +30,10 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
     streamChunks(res) // step 4
   } else if (path === '/upload') {
     countBody(req, res) // step 7
+  } else if (path === '/time') {
+    // The origin's clock, which a cache may keep for 10 s (step 14): a stored copy shows an older time.
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=10' })
+    res.end(`origin time ${new Date().toISOString()}\n`)
   } else {
     const body = 'origin server response\n'
     // An explicit length, so that HEAD answers carry it too (step 4).

@@ -38,6 +38,13 @@ export async function startWorkers(config: ProxyConfig, options: ProxyOptions, n
   const uws = loadNativeUws()
   const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
+  // each worker process has its own counters and cache unless Redis shares them
+  if (config.rateLimit && !config.redis) {
+    logs.error(`warning: each of the ${config.workers} workers counts its own rate limit (up to ${config.workers}x the limit in all); --redis URL shares one`)
+  }
+  if (config.cacheBytes !== undefined && !config.cacheRedis) {
+    logs.error(`warning: each of the ${config.workers} workers keeps its own cache of up to ${config.cacheBytes} bytes; --cache-redis URL shares one`)
+  }
   const ports = await findPorts(uws, config.listeners)
   const set = new WorkerSet(config, options, ports, logs)
   await set.start()

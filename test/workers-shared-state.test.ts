@@ -1,0 +1,40 @@
+// Rate limits and the cache under several workers: shared through Redis, or per process with a warning that says so.
+import t from 'tap'
+import { Client } from 'undici'
+import { startOrigin } from './helpers/origin.js'
+import { startCliProxy } from './helpers/proxy.js'
+import { needRedis, startRedis } from './helpers/redis-server.js'
+import { waitFor } from './helpers/wait.js'
+
+/** One request on a connection of its own, so the kernel may hand it to either worker. */
+async function statusOnNewConnection(url: string): Promise<number> {
+  const client = new Client(url)
+  try {
+    const res = await client.request({ method: 'GET', path: '/x' })
+    await res.body.dump()
+    return res.statusCode
+  } finally {
+    await client.close()
+  }
+}
+
+t.test('without Redis, each worker counts its own limit, and stderr says so', async (t) => {
+  const origin = await startOrigin(t)
+  const proxy = await startCliProxy(t, ['--backend', origin.url, '--quiet', '--workers', '2', '--rate-limit', '4/m', '--cache', '1MB'])
+  await waitFor(() => /each of the 2 workers counts its own rate limit/.test(proxy.stderr()), 'the rate-limit warning')
+  t.match(proxy.stderr(), /each of the 2 workers keeps its own cache/, 'and the cache warning')
+})
+
+if (needRedis(t)) {
+  t.test('--workers 2 with --redis: one limit over both workers', async (t) => {
+    const redis = await startRedis(t)
+    const origin = await startOrigin(t)
+    const proxy = await startCliProxy(t, ['--backend', origin.url, '--quiet', '--workers', '2', '--rate-limit', '4/m', '--redis', redis.url])
+    const statuses: number[] = []
+    // ten connections: the chance that all land on one worker, where one counter would do, is 2^-9
+    for (let i = 0; i < 10; i++) statuses.push(await statusOnNewConnection(proxy.url))
+    t.same(statuses, [200, 200, 200, 200, 429, 429, 429, 429, 429, 429], `got ${statuses.join(',')}: four in all, not four per worker`)
+    t.equal(origin.seen.length, 4, `got ${origin.seen.length} requests at the origin, want 4`)
+    t.notMatch(proxy.stderr(), /counts its own rate limit/, 'no per-process warning when Redis shares the counters')
+  })
+}

@@ -1,6 +1,6 @@
-// Rate limits and the cache under several workers: shared through Redis, or per process with a warning that says so.
+// Under several workers: metrics summed on one listener; rate limits and the cache shared through Redis, or per process with a warning.
 import t from 'tap'
-import { Client } from 'undici'
+import { Client, request } from 'undici'
 import { startOrigin } from './helpers/origin.js'
 import { startCliProxy } from './helpers/proxy.js'
 import { needRedis, startRedis } from './helpers/redis-server.js'
@@ -17,6 +17,18 @@ async function statusOnNewConnection(url: string): Promise<number> {
     await client.close()
   }
 }
+
+t.test('--workers 2 --metrics: one listener, every worker\'s exchanges summed', async (t) => {
+  const origin = await startOrigin(t)
+  const proxy = await startCliProxy(t, ['--backend', origin.url, '--quiet', '--workers', '2', '--metrics', '127.0.0.1:0'])
+  await waitFor(() => /^uproxy metrics on http:\/\/127\.0\.0\.1:\d+\/metrics$/m.test(proxy.stdout()), 'the metrics line')
+  const metricsUrl = /^uproxy metrics on (\S+)$/m.exec(proxy.stdout())?.[1] as string
+  for (let i = 0; i < 20; i++) t.equal(await statusOnNewConnection(proxy.url), 200)
+  const text = await (await request(metricsUrl)).body.text()
+  const total = [...text.matchAll(/^uproxy_requests_total\{[^}]*status_class="2xx"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+  t.equal(total, 20, `uproxy_requests_total over both workers: got ${total}, want 20`)
+  t.match(text, /^uproxy_backend_up\{[^}]*\} 1$/m, 'a backend up once, not once per worker')
+})
 
 t.test('without Redis, each worker counts its own limit, and stderr says so', async (t) => {
   const origin = await startOrigin(t)

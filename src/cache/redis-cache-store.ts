@@ -1,7 +1,7 @@
 // The response cache in Redis (--cache-redis): stored responses shared by every uproxy process using one Redis.
 import type { IncomingHttpHeaders } from 'node:http'
 import CachePolicy from 'http-cache-semantics'
-import { closeRedis, openRedis } from '../redis/redis-client.js'
+import { closeRedis, openRedis, redisConnected } from '../redis/redis-client.js'
 import type { CacheStore, StoredResponse } from './response-cache.js'
 
 /** The prefix of uproxy's keys in Redis: the variants of one cache key are one Redis value. */
@@ -42,6 +42,7 @@ export function redisCacheStore(url: string, maxObjectBytes: number, logError: (
         await client.set(PREFIX + key, encode(list), 'PX', keepMs(list))
       }).catch(() => {})
     },
+    connected: () => redisConnected(client),
     close: () => closeRedis(client),
   }
 }

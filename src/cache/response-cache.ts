@@ -32,6 +32,8 @@ export interface CacheStore {
   variants(key: string): readonly StoredResponse[] | undefined | Promise<readonly StoredResponse[] | undefined>
   /** Stores `response` under `key` in place of the variants `supersedes` picks (those it refreshes or replaces). */
   store(key: string, response: StoredResponse, supersedes: (stored: StoredResponse) => boolean): void
+  /** Resolves once a remote store is connected (at most 2 s); at once for memory. */
+  connected?(): Promise<void>
   /** Closes what the store holds open. */
   close(): Promise<void>
 }

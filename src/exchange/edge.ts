@@ -16,6 +16,8 @@ export interface Edge {
   readonly after: readonly Hooks[]
   /** the metrics registry, when --metrics is on */
   readonly metrics: Registry | undefined
+  /** resolves once the Redis connections are up, or after 2 s: wait for it before listening */
+  connected(): Promise<void>
   /** closes what the features hold open (the Redis connection) */
   close(): Promise<void>
 }
@@ -48,6 +50,7 @@ export function createEdge(config: ProxyConfig, logError: (line: string) => void
       ...(metrics ? [metrics.hooks] : []),
     ],
     metrics: metrics?.registry,
+    connected: async () => void await Promise.all([limiter?.connected(), cache?.connected?.()]),
     close: async () => void await Promise.all([limiter?.close(), cache?.close()]),
   }
 }

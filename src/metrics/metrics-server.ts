@@ -16,7 +16,7 @@ export interface MetricsServer {
  * listen where only Prometheus reaches (127.0.0.1, an internal interface), as nginx's stub_status
  * usually does. Rejects with ListenError when the address cannot be bound.
  */
-export async function startMetricsServer(registry: Registry, host: string, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'contentType'>, host: string, port: number): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.url !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: metrics are at /metrics\n')

@@ -50,6 +50,8 @@ export function createMetrics(sources: MetricsSources): Metrics {
   })
   new Gauge({
     name: 'uproxy_backend_up', help: '1 when the backend is up (passive and active health), 0 when it is out', labelNames: ['backend'] as const, registers,
+    // workers share health: their sum would count one backend once per worker
+    aggregator: 'max',
     collect() {
       this.reset()
       for (const { url, up } of sources.backends()) this.set({ backend: url }, up ? 1 : 0)

@@ -1,5 +1,5 @@
 // The rate limiter: rate-limiter-flexible's counters, in this process or in Redis, and what happens while Redis is away.
-import { closeRedis, openRedis } from '../redis/redis-client.js'
+import { closeRedis, openRedis, redisConnected } from '../redis/redis-client.js'
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Rate } from '../config/option-kind.js'
 
@@ -15,6 +15,8 @@ export interface Limiter {
   readonly rate: Rate
   /** counts one request of `client` */
   consume(client: string): Promise<Verdict>
+  /** resolves once the Redis connection is up (at most 2 s), at once without Redis */
+  connected(): Promise<void>
   /** closes the Redis connection, if any */
   close(): Promise<void>
 }
@@ -56,6 +58,7 @@ export function createLimiter({ rate, burst, redis, fail, logError }: LimiterOpt
         return { kind: 'unavailable' }
       }
     },
+    connected: () => (client ? redisConnected(client) : Promise.resolve()),
     async close() {
       if (client) await closeRedis(client)
     },

@@ -27,6 +27,24 @@ export function openRedis(url: string, what: string, meanwhile: string, logError
   return client
 }
 
+/**
+ * Resolves once `client` is connected, or after `ms` (Redis away: uproxy starts anyway, failing
+ * open or closed). A proxy waits for it before it listens: its first requests would otherwise
+ * find Redis not yet connected and pass uncounted.
+ */
+export function redisConnected(client: Redis, ms = 2000): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      client.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    client.once('ready', done)
+  })
+}
+
 /** Closes `client`: QUIT when it can, else at once. */
 export async function closeRedis(client: Redis): Promise<void> {
   await client.quit().catch(() => client.disconnect())

@@ -30,6 +30,8 @@ export type ToWorker =
   | { readonly type: 'reload'; readonly options: ProxyOptions; readonly generation: number }
   | { readonly type: 'health'; readonly news: HealthNews }
   | { readonly type: 'count'; readonly id: number }
+  /** the worker's metrics as prom-client JSON, for the main process to sum */
+  | { readonly type: 'metrics'; readonly id: number }
   | { readonly type: 'close' }
 
 /** Worker → main process. */
@@ -42,4 +44,5 @@ export type FromWorker =
   | { readonly type: 'health'; readonly news: HealthNews }
   | { readonly type: 'reloaded'; readonly generation: number; readonly error?: string }
   | { readonly type: 'count'; readonly id: number; readonly exchanges: number }
+  | { readonly type: 'metrics'; readonly id: number; readonly metrics: unknown[] }
   | { readonly type: 'closed' }

@@ -1,4 +1,5 @@
 // A proxy in this thread: its uWS apps on every listener, the live targets, reload and shutdown.
+import type { Registry } from 'prom-client'
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { createRedirectApp } from '../c1/redirect-app.js'
@@ -55,6 +56,8 @@ export interface WorkerEnv {
   readonly logs: Logs
   /** the health of each new configuration, linked to the other workers' */
   readonly link: () => HealthLink
+  /** the worker's metrics, which the main process sums and serves on the one metrics listener */
+  readonly metrics: (registry: Registry) => void
 }
 
 /**
@@ -88,6 +91,8 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   const listenSockets: us_listen_socket[] = []
   const ports: number[] = []
   let httpsPort = 443
+  // listen only once Redis is connected (or 2 s passed): the first requests would pass uncounted
+  await edge.connected()
   try {
     // TLS listeners first: --redirect-http answers with the real port of the first one
     for (const i of listenOrder(config.listeners)) {
@@ -105,7 +110,8 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   }
   let metricsServer: MetricsServer | undefined
   try {
-    if (edge.metrics && config.metrics) metricsServer = await startMetricsServer(edge.metrics, config.metrics.host, config.metrics.port)
+    if (edge.metrics && worker) worker.metrics(edge.metrics)
+    else if (edge.metrics && config.metrics) metricsServer = await startMetricsServer(edge.metrics, config.metrics.host, config.metrics.port)
   } catch (err) {
     for (const socket of listenSockets) uws.us_listen_socket_close(socket)
     for (const app of apps.values()) (app as TemplatedApp & { close(): void }).close()

@@ -1,4 +1,5 @@
 // A worker process: one process's proxy on the shared port, its lines and health news sent to the main process.
+import type { Registry } from 'prom-client'
 import type { BackendHealth } from '../balancing/backend-health.js'
 import { toConfig } from '../config/config.js'
 import { nameApiOption } from '../config/option-table.js'
@@ -14,6 +15,7 @@ let generation = 0
 let healths = new Map<string, BackendHealth>()
 let exchanges = 0
 let proxy: Proxy | undefined
+let registry: Registry | undefined
 
 /** A new configuration's link: what it changes goes out, tagged with its generation. */
 function linkHealth(): HealthLink {
@@ -37,7 +39,7 @@ async function startWorker(data: WorkerData): Promise<void> {
     const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: undefined, option: 'accessLog' },
       { write: (text) => post({ type: 'access', text }) }, { write: (text) => post({ type: 'stderr', text }) })
     const counting = { end: () => void exchanges++ }
-    proxy = await startThreadProxy(config, [counting], nameApiOption, { ports: data.ports, logs, link: linkHealth })
+    proxy = await startThreadProxy(config, [counting], nameApiOption, { ports: data.ports, logs, link: linkHealth, metrics: (r) => void (registry = r) })
     for (const news of data.health) applyNews(news)
     post({ type: 'ready' })
   } catch (err) {
@@ -54,6 +56,8 @@ async function onMessage(message: ToWorker): Promise<void> {
       return applyNews(message.news)
     case 'count':
       return post({ type: 'count', id: message.id, exchanges })
+    case 'metrics':
+      return post({ type: 'metrics', id: message.id, metrics: registry ? await registry.getMetricsAsJSON() : [] })
     case 'reload':
       try {
         generation = message.generation

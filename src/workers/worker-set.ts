@@ -6,6 +6,8 @@ import { nameApiOption } from '../config/option-table.js'
 import { listenerUrl } from '../config/listen-address.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { loadNativeUws, type Uws } from '../c1/native-uws.js'
+import { AggregatorRegistry, Registry } from 'prom-client'
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
 import { HealthBoard } from './health-board.js'
 import type { FromWorker, HealthNews, ToWorker, WorkerData } from './messages.js'
 import { EXCLUSIVE_PORT, listen, ListenError, warnStartOnly, type Proxy } from './thread-proxy.js'
@@ -48,6 +50,14 @@ export async function startWorkers(config: ProxyConfig, options: ProxyOptions, n
   const ports = await findPorts(uws, config.listeners)
   const set = new WorkerSet(config, options, ports, logs)
   await set.start()
+  if (config.metrics) {
+    try {
+      await set.serveMetrics(config.metrics.host, config.metrics.port)
+    } catch (err) {
+      await set.close()
+      throw err
+    }
+  }
   return set
 }
 
@@ -70,8 +80,9 @@ export class WorkerSet implements Proxy {
   readonly urls: readonly string[]
   /** the inspector runs with 1 worker only (startProxy refuses it with more) */
   readonly inspectorUrl = undefined
-  /** metrics run with 1 worker only (startProxy refuses them with more) */
-  readonly metricsUrl = undefined
+  /** the one metrics listener, serving every worker's metrics summed; undefined without `metrics` */
+  metricsUrl: string | undefined
+  private metricsServer: MetricsServer | undefined
   private readonly slots: Slot[] = []
   private current: { config: ProxyConfig; options: ProxyOptions; generation: number }
   private board: HealthBoard
@@ -129,6 +140,22 @@ export class WorkerSet implements Proxy {
     return replies.map((reply) => (reply?.type === 'count' ? reply.exchanges : 0))
   }
 
+  /** Every worker's metrics, summed (gauges too: in flight, cache bytes; up/down takes the highest). */
+  async metricsText(): Promise<string> {
+    const replies = await Promise.all(this.slots.map((slot) => {
+      const id = ++this.asked
+      return this.ask(slot, { type: 'metrics', id }, `metrics ${id}`)
+    }))
+    const each = replies.flatMap((reply) => (reply?.type === 'metrics' ? [reply.metrics] : []))
+    return AggregatorRegistry.aggregate(each).metrics()
+  }
+
+  /** Starts the one metrics listener of the main process. */
+  async serveMetrics(host: string, port: number): Promise<void> {
+    this.metricsServer = await startMetricsServer({ metrics: () => this.metricsText(), contentType: Registry.PROMETHEUS_CONTENT_TYPE }, host, port)
+    this.metricsUrl = this.metricsServer.url
+  }
+
   /** The process ids of the workers now, by place: `kill -9` one and another takes its place. */
   get pids(): number[] {
     return this.slots.map((slot) => slot.worker.pid as number)
@@ -147,6 +174,7 @@ export class WorkerSet implements Proxy {
         return slot.exited.finally(() => clearTimeout(killed))
       })
     }))
+    await this.metricsServer?.close()
     this.logs.flush()
   }
 
@@ -220,6 +248,8 @@ export class WorkerSet implements Proxy {
         return this.answer(slot, `reloaded ${message.generation}`, message)
       case 'count':
         return this.answer(slot, `count ${message.id}`, message)
+      case 'metrics':
+        return this.answer(slot, `metrics ${message.id}`, message)
       case 'closed':
         return this.answer(slot, 'closed', message)
     }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { seededRandom } from '../test/helpers/seeded-random.js'
 import { memory } from './proc-stats.js'
 import { runLoad, type LoadTally } from './soak-load.js'
 import { startSoakOrigin } from './soak-origin.js'
@@ -67,7 +68,7 @@ async function main (): Promise<number> {
   const sampler = setInterval(sample, intervalMs)
   let died = ''
   void proxy.exited.then((how) => (died = how))
-  await runLoad(proxy.url, clients, startedAt + minutes * 60_000, mulberry32(Number(values.seed)), tally)
+  await runLoad(proxy.url, clients, startedAt + minutes * 60_000, seededRandom(Number(values.seed)), tally)
   clearInterval(sampler)
   sample()
   // the clients closed their keep-alive connections: wait (bounded) for the proxy to close its side
@@ -107,17 +108,6 @@ function openFds (pid: number): number {
   try { return readdirSync(`/proc/${pid}/fd`).length } catch { return 0 }
 }
 
-/** mulberry32: the load's seeded source of choices. */
-function mulberry32 (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The built CLI when dist/ is newer than every src file, else src/cli.ts through tsx. */
 function cliCommand (): { args: string[]; how: string } {

@@ -67,10 +67,20 @@ function appOptions(files: CertificateFiles): AppOptions {
 }
 
 function openExchange(res: HttpResponse, req: HttpRequest, context: C1Context): void {
-  let body: Readable | null | undefined
-  // uWS drops body bytes that arrive before onData is set: a request phase that waits reads it first
-  const readBody = (c1: C1) => (body ??= hasRequestBody(c1.request.headers) ? c1RequestBody(c1) : null)
-  runExchange(res, req, context, (c1, route, member) => openC2(c1, route, member, readBody(c1)), readBody)
+  runExchange(res, req, context, openHttpC2, readBody)
+}
+
+/** C2 for a plain HTTP exchange, with C1's body when the request has one. */
+function openHttpC2(c1: C1, route: RouteMatch, member: Member): void {
+  openC2(c1, route, member, readBody(c1))
+}
+
+/**
+ * C1's body for C2, made once: uWS drops body bytes that arrive before onData is set, so a
+ * request phase that waits has it read first.
+ */
+function readBody(c1: C1): Readable | null {
+  return (c1.body ??= hasRequestBody(c1.request.headers) ? c1RequestBody(c1) : null)
 }
 
 /** A WebSocket upgrade: routed like any request, then C2 opens a WebSocket to the backend. */
@@ -100,28 +110,32 @@ function runExchange(res: HttpResponse, req: HttpRequest, { live, logs, inFlight
   openC2For: (c1: C1, route: RouteMatch, member: Member, targets: ProxyTargets) => void, readBody?: (c1: C1) => void): void {
   const targets = live.current
   const c1 = new C1(res, copyRequest(res, req), proto ?? 'http', targets.phases, { logError: logs.error, inFlight })
-  const goOn = (answer: Answer | undefined) => {
-    try {
-      if (c1.done) return
-      if (answer) return c1.answer(answer)
-      const { request } = c1
-      const route = targets.find(request.c2Path as string, request.headers)
-      c1.route = route.prefix
-      targets.phases.watcher?.routed(c1, route.prefix)
-      openC2For(c1, route, route.group.pick(request.clientAddress), targets)
-    } catch (err) {
-      c1.fail(err as Error)
-    }
-  }
   let answer
   try {
     answer = targets.phases.c1Request(c1)
   } catch (err) {
     return c1.fail(err as Error)
   }
-  if (!(answer instanceof Promise)) return goOn(answer)
+  if (!(answer instanceof Promise)) return routeExchange(c1, answer, targets, openC2For)
   readBody?.(c1)
-  answer.then(c1.guard(goOn), c1.guard((err: Error) => c1.fail(err)))
+  answer.then(c1.guard((settled: Answer | undefined) => routeExchange(c1, settled, targets, openC2For)),
+    c1.guard((err: Error) => c1.fail(err)))
+}
+
+/** After the request phase: its answer, or routing, balancing and `openC2For`; a throw is a 502. */
+function routeExchange(c1: C1, answer: Answer | undefined, targets: ProxyTargets,
+  openC2For: (c1: C1, route: RouteMatch, member: Member, targets: ProxyTargets) => void): void {
+  try {
+    if (c1.done) return
+    if (answer) return c1.answer(answer)
+    const { request } = c1
+    const route = targets.find(request.c2Path as string, request.headers)
+    c1.route = route.prefix
+    targets.phases.watcher?.routed(c1, route.prefix)
+    openC2For(c1, route, route.group.pick(request.clientAddress), targets)
+  } catch (err) {
+    c1.fail(err as Error)
+  }
 }
 
 /** HttpRequest is stack-allocated: copy everything before returning or awaiting (uWS docs). */

@@ -1,5 +1,6 @@
 // C1: the client side of one exchange — the uWS response, written with uWS's framing and backpressure.
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { HttpResponse } from 'uWebSockets.js'
 import type { Backend } from '../config/backend-url.js'
 import { gatewayStatus } from '../c2/failures.js'
@@ -49,6 +50,8 @@ export class C1 implements Exchange {
   route: string | undefined
   /** request body bytes read from the client */
   bytesIn = 0
+  /** the request body as C2 reads it, made once when first wanted (null: the request has none) */
+  body: Readable | null | undefined
   /** the backend exchange this response is fed by; set when C2 opens */
   c2: C1Peer | undefined
   /** the backend answered (its status and headers reached C1): C2 is no longer retried */

@@ -62,12 +62,12 @@ export class Phases {
 
   /** backend request: every hook may change `head`. Throws HookError. */
   c2Request(exchange: Exchange, head: C2RequestHead): void {
-    everyHook(this.backendRequest, 'c2Request', (hook) => hook.c2Request!(exchange, head))
+    for (const hook of this.backendRequest) runHook(hook, 'c2Request', exchange, head)
   }
 
   /** response head: every hook may change `head`. Throws HookError. */
   c2ResponseHead(exchange: Exchange, head: C2ResponseHead): void {
-    everyHook(this.responseHead, 'c2ResponseHead', (hook) => hook.c2ResponseHead!(exchange, head))
+    for (const hook of this.responseHead) runHook(hook, 'c2ResponseHead', exchange, head)
   }
 
   /**
@@ -106,14 +106,16 @@ export class Phases {
   }
 }
 
-/** Runs `call` on each of `hooks` in order; the first that throws becomes a HookError naming `phase`. */
-function everyHook(hooks: readonly Hooks[], phase: keyof Hooks, call: (hook: Hooks) => void): void {
-  for (const hook of hooks) {
-    try {
-      call(hook)
-    } catch (err) {
-      throw new HookError(phase, err)
-    }
+/**
+ * Runs `hook`'s `phase` method on `exchange` and `head`; a throw becomes a HookError naming the
+ * phase. A function, not a closure per call: it runs in every exchange.
+ */
+function runHook<P extends 'c2Request' | 'c2ResponseHead'>(hook: Hooks, phase: P, exchange: Exchange,
+  head: Parameters<NonNullable<Hooks[P]>>[1]): void {
+  try {
+    (hook[phase] as (exchange: Exchange, head: unknown) => void).call(hook, exchange, head)
+  } catch (err) {
+    throw new HookError(phase, err)
   }
 }
 

@@ -1,4 +1,5 @@
 // A small seeded PRNG (mulberry32): every fuzz case is reproducible from (seed, index).
+import { seededRandom } from '../helpers/seeded-random.js'
 
 /** A source of uniform numbers in [0, 1) with helpers; the same seed always gives the same sequence. */
 export interface Rng {
@@ -10,16 +11,9 @@ export interface Rng {
   pick<T>(items: readonly T[]): T
 }
 
-/** mulberry32 (Tommy Ettinger, public domain): 32-bit state, fast, good enough for input generation. */
+/** A seeded Rng over seededRandom (mulberry32, Tommy Ettinger, public domain): fast, good enough for input generation. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = seededRandom(seed)
   return {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),

@@ -1,4 +1,5 @@
 // Seeded generators of raw backend responses, valid and broken, for the C2 response parser's differential test.
+import { seededRandom } from '../helpers/seeded-random.js'
 
 /** One generated backend answer: the request method it answers, its bytes, and where reads split them. */
 export interface ResponseCase {
@@ -9,18 +10,6 @@ export interface ResponseCase {
   readonly splits: readonly number[]
   /** what the generator put in, for reading a failure: 'chunked', 'te-gzip', 'truncated', … */
   readonly tags: readonly string[]
-}
-
-/** mulberry32: a small seeded PRNG, [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 type Random = () => number
@@ -196,7 +185,7 @@ function informational(rnd: Random, tags: string[]): string {
 
 /** The `index`-th case of the run seeded `seed`: the same arguments always give the same case. */
 export function generateResponseCase(seed: number, index: number): ResponseCase {
-  const rnd = mulberry32((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0)
+  const rnd = seededRandom((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0)
   const tags: string[] = []
   const method = chance(rnd, 0.1) ? 'HEAD' : 'GET'
   if (method === 'HEAD') tags.push('head-request')

@@ -51,9 +51,5 @@ export async function startProxy(options: StartOptions = {}, nameOption: OptionN
   if (hooks.length > 0) {
     throw new ConfigError(`${nameOption('workers')}: hooks are functions of this process and cannot run in worker processes; use 1 worker`)
   }
-  // the inspector would have to gather every worker's exchanges: one process for now
-  if (proxyOptions.inspect !== undefined) {
-    throw new ConfigError(`${nameOption('inspect')}: works with 1 worker for now (--workers); it keeps its state in one process`)
-  }
   return startWorkers(config, proxyOptions, nameOption)
 }

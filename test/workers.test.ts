@@ -4,18 +4,14 @@ import { createServer } from 'node:net'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { Pool } from 'undici'
 import { parseCliArgs } from '../src/cli/cli-args.js'
 import { toConfig } from '../src/config/config.js'
 import { startProxy, type Proxy } from '../src/index.js'
-import type { WorkerSet } from '../src/workers/worker-set.js'
 import { send } from './helpers/http-client.js'
 import { startNamedOrigins, whoServes } from './helpers/named-origins.js'
 import { startTestProxy } from './helpers/proxy.js'
 import { waitFor, within } from './helpers/wait.js'
-
-/** The worker processes behind a proxy started with workers > 1. */
-const workersOf = (proxy: Proxy) => proxy as WorkerSet
+import { load, workersOf } from './helpers/workers.js'
 
 /** What this process writes on stderr while the test runs (the main process writes every worker's lines). */
 function captureStderr(t: Test): () => string {
@@ -24,22 +20,6 @@ function captureStderr(t: Test): () => string {
   process.stderr.write = ((chunk: string | Uint8Array) => ((said += String(chunk)), true)) as typeof process.stderr.write
   t.teardown(() => void (process.stderr.write = write))
   return () => said
-}
-
-/** `total` GETs of /n0… over `connections` keep-alive connections; resolves with the statuses that were not 200. */
-async function load(t: Test, url: string, total: number, connections: number): Promise<string[]> {
-  const pool = new Pool(url, { connections })
-  t.teardown(() => pool.destroy())
-  const bad: string[] = []
-  let next = 0
-  await Promise.all(Array.from({ length: connections }, async () => {
-    for (let i = next++; i < total; i = next++) {
-      const res = await pool.request({ path: `/n${i}`, method: 'GET' })
-      await res.body.text()
-      if (res.statusCode !== 200) bad.push(`/n${i}: ${res.statusCode}`)
-    }
-  }))
-  return bad
 }
 
 /** Until every worker has handled what was posted to it before: two rounds of questions to each. */
@@ -151,8 +131,3 @@ t.test('hooks cannot run in worker threads: one-line ConfigError', async (t) => 
   })
 })
 
-t.test('with several workers, the features that keep state in one process are refused in one line', async (t) => {
-  for (const [key, value] of [['inspect', '127.0.0.1:0']] as const) {
-    await t.rejects(startProxy({ workers: 2, [key]: value }), new RegExp(`^${key}: works with 1 worker for now`), `${key} with 2 workers`)
-  }
-})

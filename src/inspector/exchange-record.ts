@@ -17,7 +17,10 @@ export interface TimelineEvent {
 
 /** One exchange as the page, /events and /har show it; plain JSON. */
 export interface ExchangeRecord {
+  /** unique among every worker's records */
   id: number
+  /** the place of the worker process that served it (workers > 1); undefined with 1 worker */
+  worker: number | undefined
   /** bumped on every change: of two copies of a record, the higher is newer */
   v: number
   /** ms since the epoch */

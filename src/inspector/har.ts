@@ -78,6 +78,8 @@ export function toHarEntry(record: ExchangeRecord, now: number): object {
     _retried: record.retried,
     _closedFirst: record.closedFirst ?? null,
     _connection: record.connection ?? null,
+    // left out (undefined) with 1 worker
+    _worker: record.worker,
     _c1: record.c1,
     _c2: record.c2,
   }

@@ -4,8 +4,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import type { InspectConfig } from '../config/inspect-config.js'
+import { ListenError } from '../config/listen-address.js'
+import type { ExchangeSource } from './exchange-source.js'
 import { harFrame, toHarEntry } from './har.js'
-import type { Recorder } from './recorder.js'
 
 /** A running inspector. */
 export interface Inspector {
@@ -35,16 +36,16 @@ const SAFE_HEADERS = {
 }
 
 /**
- * Starts the inspector on `config.host`:`config.port`, reading `recorder`. Rejects when the
- * address cannot be bound.
+ * Starts the inspector on `config.host`:`config.port`, reading `source`; warns through `logError`
+ * when other machines can reach it. Rejects with ListenError when the address cannot be bound.
  */
-export async function startInspector(config: InspectConfig, recorder: Recorder): Promise<Inspector> {
+export async function startInspector<R>(config: InspectConfig, source: ExchangeSource<R>, logError: (line: string) => void): Promise<Inspector> {
   const assets = new Map(Object.entries(ASSETS).map(([path, { type, file }]) =>
     [path, { type, body: readFileSync(new URL(`./page/${file}`, import.meta.url)) }]))
   const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
   const server = http.createServer((req, res) => {
     try {
-      serve(req, res, recorder, assets, version)
+      serve(req, res, source, assets, version)
     } catch (err) {
       // a bug here must cost one answer, never the proxy
       if (!res.headersSent) answer(res, 500, `inspector: internal error, ${(err as Error).message}`)
@@ -53,13 +54,15 @@ export async function startInspector(config: InspectConfig, recorder: Recorder):
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${config.host}:${config.port} for the inspector: ${err.code ?? err.message}`)))
+      reject(new ListenError(`cannot listen on ${config.host}:${config.port} for the inspector: ${err.code ?? err.message}`)))
     server.listen(config.port, config.host, resolve)
   })
   const { port } = server.address() as net.AddressInfo
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${host}:${port}`
+  if (!isLoopback(config.host)) logError(`warning: the inspector on ${url} is reachable from other machines, and shows every request it sees`)
   return {
-    url: `http://${host}:${port}`,
+    url,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()
@@ -68,11 +71,11 @@ export async function startInspector(config: InspectConfig, recorder: Recorder):
 }
 
 /** True for an address only this machine reaches: 127.0.0.0/8, ::1, localhost. */
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
-function serve(req: IncomingMessage, res: ServerResponse, recorder: Recorder, assets: Map<string, { type: string; body: Buffer }>,
+function serve<R>(req: IncomingMessage, res: ServerResponse, source: ExchangeSource<R>, assets: Map<string, { type: string; body: Buffer }>,
   version: string): void {
   // a web page elsewhere may point a name it owns at 127.0.0.1 (DNS rebinding) and read this
   // page as its own origin: only an IP literal or localhost is a Host the inspector answers (as Node's --inspect)
@@ -81,14 +84,14 @@ function serve(req: IncomingMessage, res: ServerResponse, recorder: Recorder, as
   const path = (req.url ?? '/').split('?')[0] as string
   const asset = assets.get(path)
   if (asset) return void res.writeHead(200, { ...SAFE_HEADERS, 'content-type': asset.type }).end(asset.body)
-  if (path === '/events') return streamEvents(res, recorder)
+  if (path === '/events') return streamEvents(res, source)
   if (path === '/exchanges') {
-    return void writeJsonList(res, '[', recorder.records(), (record) => JSON.stringify(recorder.view(record)), ']')
+    return void writeJsonList(res, '[', source.records(), (record) => JSON.stringify(source.view(record)), ']')
   }
   if (path === '/har') {
     const now = Date.now()
     const { open, close } = harFrame(version)
-    return void writeJsonList(res, open, recorder.records(), (record) => JSON.stringify(toHarEntry(recorder.view(record), now)), close)
+    return void writeJsonList(res, open, source.records(), (record) => JSON.stringify(toHarEntry(source.view(record), now)), close)
   }
   answer(res, 404, `inspector: no ${path} here; try /, /events, /exchanges or /har`)
 }
@@ -104,11 +107,11 @@ function answer(res: ServerResponse, status: number, line: string, headers: Reco
 }
 
 /** Server-Sent Events (WHATWG HTML §9.2): one `data:` line of JSON per exchange event, from now on. */
-function streamEvents(res: ServerResponse, recorder: Recorder): void {
+function streamEvents<R>(res: ServerResponse, source: ExchangeSource<R>): void {
   res.writeHead(200, { ...SAFE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8' })
   // a comment line: the client sees the head now, not at the first exchange
   res.write(':\n\n')
-  const unsubscribe = recorder.subscribe((line) => {
+  const unsubscribe = source.subscribe((line) => {
     if (res.writableLength > MAX_EVENTS_BACKLOG) return void res.destroy()
     res.write(`data: ${line}\n\n`)
   })
@@ -116,9 +119,12 @@ function streamEvents(res: ServerResponse, recorder: Recorder): void {
 }
 
 /** `open`, the items as JSON comma-separated, `close`: each item made as the client takes the one before. */
-async function writeJsonList<T>(res: ServerResponse, open: string, items: T[], toJson: (item: T) => string, close: string): Promise<void> {
+async function writeJsonList<T>(res: ServerResponse, open: string, listed: T[] | Promise<T[]>, toJson: (item: T) => string,
+  close: string): Promise<void> {
   res.writeHead(200, { ...SAFE_HEADERS, 'content-type': 'application/json; charset=utf-8' })
   res.write(open)
+  // the workers' records come over IPC: the head is out meanwhile
+  const items = await listed
   for (let i = 0; i < items.length; i++) {
     if (res.write(i === 0 ? toJson(items[i] as T) : `,${toJson(items[i] as T)}`)) continue
     await new Promise<void>((resolve) => {

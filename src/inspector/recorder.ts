@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { C2RequestHead, C2ResponseHead, Exchange, ExchangeEnd, Hooks } from '../exchange/hooks.js'
 import type { C2Connection, ExchangeWatcher } from '../exchange/watcher.js'
 import { addChunk, viewRecord, type ExchangeRecord, type LiveRecord } from './exchange-record.js'
+import type { ExchangeSource } from './exchange-source.js'
 import { Ring } from './ring.js'
 
 /** What /events sends: one exchange event, naming the exchange, with its record as it stands. */
@@ -11,6 +12,15 @@ export interface InspectorEvent {
   id: number
   path: string
   exchange: ExchangeRecord
+}
+
+/** Which worker process records, when there are several: its records' ids and marker. */
+export interface RecordingWorker {
+  /** its place among the workers, 0-based */
+  readonly index: number
+  readonly workers: number
+  /** the microseconds since the main process started, when this worker did */
+  readonly firstId: number
 }
 
 /** How often a running exchange's new chunks are told to listeners, at most. */
@@ -30,21 +40,37 @@ function sinceStart(exchange: Exchange): number {
  * response heads as they go out, and closes the record at the end; `watcher` fills the timelines.
  * The last `capacity` records are kept; a running one is also held until it ends.
  */
-export class Recorder {
+export class Recorder implements ExchangeSource<LiveRecord> {
   readonly first: Hooks
   readonly last: Hooks
   readonly watcher: ExchangeWatcher
   private readonly ring: Ring<LiveRecord>
+  /** running records (and those ended this turn), by their exchange's id */
   private readonly live = new Map<number, LiveRecord>()
   private readonly listeners = new Set<(line: string) => void>()
   /** running records with chunks not yet told to listeners */
   private readonly dirty = new Set<LiveRecord>()
   private progressTimer: NodeJS.Timeout | undefined
-  /** ended records still open to the watcher until the next turn: C2 reports its end after C1's (tryEnd completes a known length) */
+  /** exchanges whose records ended, still open to the watcher until the next turn: C2 reports its end after C1's (tryEnd completes a known length) */
   private ended: number[] = []
 
-  constructor(capacity: number, private readonly secrets: boolean) {
+  /**
+   * A record's id is (firstId + the exchange's id) × workers + index: interleaved by place, so
+   * that two workers never give one id; a replacement's firstId is past every id its predecessor
+   * can have given, unless that one served more than an exchange a microsecond. Alone: the exchange's id.
+   */
+  private readonly firstId: number
+  private readonly stride: number
+  private readonly offset: number
+  /** the records' worker marker; undefined alone */
+  private readonly worker: number | undefined
+
+  constructor(capacity: number, private readonly secrets: boolean, worker?: RecordingWorker) {
     this.ring = new Ring(capacity)
+    this.firstId = worker?.firstId ?? 0
+    this.stride = worker?.workers ?? 1
+    this.offset = worker?.index ?? 0
+    this.worker = worker?.index
     this.first = { c1Request: (exchange) => void this.open(exchange) }
     this.last = {
       c2Request: (exchange, head) => this.attempt(exchange, head),
@@ -83,13 +109,13 @@ export class Recorder {
     let host = 'unknown-host'
     for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') host = headers[i + 1] as string
     const record: LiveRecord = {
-      id: exchange.id, v: 0, started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`,
+      id: (this.firstId + exchange.id) * this.stride + this.offset, worker: this.worker, v: 0, started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`,
       clientAddress, route: undefined, backend: undefined, rawRequestHeaders: headers.slice(),
       status: 0, statusText: '', rawResponseHeaders: undefined, bytesIn: 0, bytesOut: 0, ms: undefined, outcome: 'running',
       retried: [], closedFirst: undefined, marks: {}, connection: undefined,
       c1: [{ at: 0, what: 'request head', detail: `${method} ${path}` }], c2: [], c1Chunks: 0, c2Chunks: 0,
     }
-    this.live.set(record.id, record)
+    this.live.set(exchange.id, record)
     this.ring.push(record)
     this.tell('started', record)
   }
@@ -120,7 +146,7 @@ export class Recorder {
   private close(exchange: Exchange, end: ExchangeEnd): void {
     const record = this.live.get(exchange.id)
     if (!record || record.ms !== undefined) return
-    if (this.ended.push(record.id) === 1) setImmediate(() => this.forgetEnded())
+    if (this.ended.push(exchange.id) === 1) setImmediate(() => this.forgetEnded())
     const at = sinceStart(exchange)
     record.ms = round(end.ms)
     record.outcome = end.outcome

@@ -1,6 +1,7 @@
 // What the main process and its worker processes say to each other over their IPC channel.
 import type { HealthChange } from '../balancing/backend-health.js'
 import type { ProxyOptions } from '../config/config.js'
+import type { ExchangeRecord } from '../inspector/exchange-record.js'
 
 /** A change of one backend's health in one configuration (generation), for every process to apply. */
 export interface HealthNews {
@@ -22,6 +23,8 @@ export interface WorkerData {
   readonly ports: readonly number[]
   /** the backends already down when it starts */
   readonly health: readonly HealthNews[]
+  /** the microseconds since the main process started, now: where its inspector's ids begin */
+  readonly firstId: number
 }
 
 /** Main process → worker. */
@@ -32,6 +35,10 @@ export type ToWorker =
   | { readonly type: 'count'; readonly id: number }
   /** the worker's metrics as prom-client JSON, for the main process to sum */
   | { readonly type: 'metrics'; readonly id: number }
+  /** the inspector's records, masked, for the main process to merge */
+  | { readonly type: 'exchanges'; readonly id: number }
+  /** start or stop sending the inspector's events: on while the main process has /events listeners */
+  | { readonly type: 'events'; readonly on: boolean }
   | { readonly type: 'close' }
 
 /** Worker → main process. */
@@ -45,4 +52,7 @@ export type FromWorker =
   | { readonly type: 'reloaded'; readonly generation: number; readonly error?: string }
   | { readonly type: 'count'; readonly id: number; readonly exchanges: number }
   | { readonly type: 'metrics'; readonly id: number; readonly metrics: unknown[] }
+  | { readonly type: 'exchanges'; readonly id: number; readonly records: ExchangeRecord[] }
+  /** the inspector's event lines of one event-loop turn */
+  | { readonly type: 'events'; readonly lines: string[] }
   | { readonly type: 'closed' }

@@ -15,9 +15,8 @@ import { exchangePhases } from '../exchange/built-in-phases.js'
 import type { Hooks } from '../exchange/hooks.js'
 import { createEdge } from '../exchange/edge.js'
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
-import { isLoopback, startInspector } from '../inspector/inspector-server.js'
+import { startInspector } from '../inspector/inspector-server.js'
 import { Recorder } from '../inspector/recorder.js'
-
 
 export { ListenError }
 /** A running proxy. */
@@ -58,6 +57,8 @@ export interface WorkerEnv {
   readonly link: () => HealthLink
   /** the worker's metrics, which the main process sums and serves on the one metrics listener */
   readonly metrics: (registry: Registry) => void
+  /** with `inspect`, the worker's exchanges, which the main process gathers on the one inspector listener */
+  readonly recorder: Recorder | undefined
 }
 
 /**
@@ -72,13 +73,8 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   const logs = worker?.logs
     ?? createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: config.accessLog, option: nameOption('accessLog') })
   if (config.insecure && !worker) logs.error('warning: certificate verification of https backends is OFF (--insecure)')
-  const recorder = config.inspect ? new Recorder(config.inspect.buffer, config.inspect.secrets) : undefined
-  const inspector = config.inspect && recorder ? await startInspector(config.inspect, recorder).catch((err: Error) => {
-    throw new ListenError(err.message)
-  }) : undefined
-  if (inspector && !isLoopback(config.inspect?.host ?? '')) {
-    logs.error(`warning: the inspector on ${inspector.url} is reachable from other machines, and shows every request it sees`)
-  }
+  const recorder = worker ? worker.recorder : config.inspect && new Recorder(config.inspect.buffer, config.inspect.secrets)
+  const inspector = !worker && config.inspect && recorder ? await startInspector(config.inspect, recorder, logs.error) : undefined
   const inFlight = new InFlight<C1>()
   // the metrics read `live` when scraped, by then set
   const edge = createEdge(config, logs.error, { inFlight: () => inFlight.size, backends: () => live.current.backendStates() })

@@ -4,6 +4,8 @@ import type { BackendHealth } from '../balancing/backend-health.js'
 import { toConfig } from '../config/config.js'
 import { nameApiOption } from '../config/option-table.js'
 import { createLogs } from '../exchange/access-log.js'
+import type { ExchangeRecord } from '../inspector/exchange-record.js'
+import { Recorder } from '../inspector/recorder.js'
 import type { HealthLink } from '../routing/live-targets.js'
 import type { FromWorker, HealthNews, ToWorker, WorkerData } from './messages.js'
 import { startThreadProxy, type Proxy } from './thread-proxy.js'
@@ -16,6 +18,10 @@ let healths = new Map<string, BackendHealth>()
 let exchanges = 0
 let proxy: Proxy | undefined
 let registry: Registry | undefined
+/** with `inspect`: this worker's exchanges */
+let recorder: Recorder | undefined
+/** stops sending the recorder's events; undefined while none are sent */
+let stopEvents: (() => void) | undefined
 
 /** A new configuration's link: what it changes goes out, tagged with its generation. */
 function linkHealth(): HealthLink {
@@ -32,6 +38,29 @@ function applyNews(news: HealthNews): void {
   if (news.generation === generation) healths.get(news.key)?.apply(news.change)
 }
 
+/** The recorder's records as shown: masked here, where the setting is. */
+function viewRecords(): ExchangeRecord[] {
+  const kept = recorder
+  return kept ? kept.records().map((record) => kept.view(record)) : []
+}
+
+/** Sends the recorder's event lines to the main process, a batch per event-loop turn, while `on`. */
+function sendEvents(on: boolean): void {
+  if (!on) {
+    stopEvents?.()
+    stopEvents = undefined
+    return
+  }
+  let lines: string[] = []
+  const flush = () => {
+    post({ type: 'events', lines })
+    lines = []
+  }
+  stopEvents ??= recorder?.subscribe((line) => {
+    if (lines.push(line) === 1) setImmediate(flush)
+  })
+}
+
 async function startWorker(data: WorkerData): Promise<void> {
   generation = data.generation
   try {
@@ -39,7 +68,11 @@ async function startWorker(data: WorkerData): Promise<void> {
     const logs = createLogs({ quiet: config.quiet, format: config.accessLogFormat, file: undefined, option: 'accessLog' },
       { write: (text) => post({ type: 'access', text }) }, { write: (text) => post({ type: 'stderr', text }) })
     const counting = { end: () => void exchanges++ }
-    proxy = await startThreadProxy(config, [counting], nameApiOption, { ports: data.ports, logs, link: linkHealth, metrics: (r) => void (registry = r) })
+    // made before the first await: an `events` message that follows `start` finds it
+    recorder = config.inspect && new Recorder(config.inspect.buffer, config.inspect.secrets,
+      { index: data.index, workers: config.workers, firstId: data.firstId })
+    proxy = await startThreadProxy(config, [counting], nameApiOption,
+      { ports: data.ports, logs, link: linkHealth, metrics: (r) => void (registry = r), recorder })
     for (const news of data.health) applyNews(news)
     post({ type: 'ready' })
   } catch (err) {
@@ -58,6 +91,10 @@ async function onMessage(message: ToWorker): Promise<void> {
       return post({ type: 'count', id: message.id, exchanges })
     case 'metrics':
       return post({ type: 'metrics', id: message.id, metrics: registry ? await registry.getMetricsAsJSON() : [] })
+    case 'exchanges':
+      return post({ type: 'exchanges', id: message.id, records: viewRecords() })
+    case 'events':
+      return sendEvents(message.on)
     case 'reload':
       try {
         generation = message.generation

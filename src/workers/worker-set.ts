@@ -2,12 +2,16 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import type { us_listen_socket } from 'uWebSockets.js'
 import { toConfig, type Listener, type OptionNamer, type ProxyConfig, type ProxyOptions } from '../config/config.js'
+import type { InspectConfig } from '../config/inspect-config.js'
 import { nameApiOption } from '../config/option-table.js'
 import { listenerUrl } from '../config/listen-address.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { loadNativeUws, type Uws } from '../c1/native-uws.js'
 import { AggregatorRegistry, Registry } from 'prom-client'
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
+import type { ExchangeRecord } from '../inspector/exchange-record.js'
+import { startInspector, type Inspector } from '../inspector/inspector-server.js'
+import { GatheredExchanges } from './gathered-exchanges.js'
 import { HealthBoard } from './health-board.js'
 import type { FromWorker, HealthNews, ToWorker, WorkerData } from './messages.js'
 import { EXCLUSIVE_PORT, listen, ListenError, warnStartOnly, type Proxy } from './thread-proxy.js'
@@ -16,6 +20,8 @@ import { EXCLUSIVE_PORT, listen, ListenError, warnStartOnly, type Proxy } from '
 const CRASH_BACKOFF_MS = 1000
 /** How long close() waits past the grace period for a worker to say it has drained. */
 const CLOSE_MARGIN_MS = 5000
+/** How long the inspector waits for a worker's records: a stopped or stuck worker's are left out, not waited for. */
+const RECORDS_WAIT_MS = 1000
 
 /** One place among the workers, and the process in it now. */
 interface Slot {
@@ -50,13 +56,12 @@ export async function startWorkers(config: ProxyConfig, options: ProxyOptions, n
   const ports = await findPorts(uws, config.listeners)
   const set = new WorkerSet(config, options, ports, logs)
   await set.start()
-  if (config.metrics) {
-    try {
-      await set.serveMetrics(config.metrics.host, config.metrics.port)
-    } catch (err) {
-      await set.close()
-      throw err
-    }
+  try {
+    if (config.metrics) await set.serveMetrics(config.metrics.host, config.metrics.port)
+    if (config.inspect) await set.serveInspector(config.inspect)
+  } catch (err) {
+    await set.close()
+    throw err
   }
   return set
 }
@@ -78,11 +83,14 @@ export class WorkerSet implements Proxy {
   readonly url: string
   readonly port: number
   readonly urls: readonly string[]
-  /** the inspector runs with 1 worker only (startProxy refuses it with more) */
-  readonly inspectorUrl = undefined
+  /** the one inspector listener, showing every worker's exchanges; undefined without `inspect` */
+  inspectorUrl: string | undefined
   /** the one metrics listener, serving every worker's metrics summed; undefined without `metrics` */
   metricsUrl: string | undefined
   private metricsServer: MetricsServer | undefined
+  private inspector: Inspector | undefined
+  /** what the inspector reads; undefined without `inspect` */
+  private gathered: GatheredExchanges | undefined
   private readonly slots: Slot[] = []
   private current: { config: ProxyConfig; options: ProxyOptions; generation: number }
   private board: HealthBoard
@@ -156,6 +164,25 @@ export class WorkerSet implements Proxy {
     this.metricsUrl = this.metricsServer.url
   }
 
+  /** Starts the one inspector listener of the main process, reading every worker's exchanges. */
+  async serveInspector(inspect: InspectConfig): Promise<void> {
+    this.gathered = new GatheredExchanges(inspect.buffer, {
+      collect: () => this.collectExchanges(),
+      sendEvents: (on) => void this.slots.forEach((slot) => send(slot.worker, { type: 'events', on })),
+    })
+    this.inspector = await startInspector(inspect, this.gathered, this.logs.error)
+    this.inspectorUrl = this.inspector.url
+  }
+
+  /** Each worker's inspector records, by place; one that has not answered within RECORDS_WAIT_MS gives none. */
+  private async collectExchanges(): Promise<ExchangeRecord[][]> {
+    const replies = await Promise.all(this.slots.map((slot) => {
+      const id = ++this.asked
+      return this.ask(slot, { type: 'exchanges', id }, `exchanges ${id}`, RECORDS_WAIT_MS)
+    }))
+    return replies.map((reply) => (reply?.type === 'exchanges' ? reply.records : []))
+  }
+
   /** The process ids of the workers now, by place: `kill -9` one and another takes its place. */
   get pids(): number[] {
     return this.slots.map((slot) => slot.worker.pid as number)
@@ -174,7 +201,7 @@ export class WorkerSet implements Proxy {
         return slot.exited.finally(() => clearTimeout(killed))
       })
     }))
-    await this.metricsServer?.close()
+    await Promise.all([this.metricsServer?.close(), this.inspector?.close()])
     this.logs.flush()
   }
 
@@ -190,12 +217,16 @@ export class WorkerSet implements Proxy {
   /** Starts a worker in place `index`; resolves once it listens, rejects if it cannot. */
   private startSlot(index: number): Promise<void> {
     const { options, generation } = this.current
-    const data: WorkerData = { index, options, generation, ports: this.ports, health: this.board.news() }
+    // µs since this process started: a replacement's inspector ids begin past its predecessor's (Recorder)
+    const firstId = Math.round(performance.now() * 1000)
+    const data: WorkerData = { index, options, generation, ports: this.ports, health: this.board.news(), firstId }
     const worker = forkWorker()
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
     const slot: Slot = { index, worker, startedAt: performance.now(), exited, waiting: new Map() }
     this.slots[index] = slot
     send(worker, { type: 'start', data })
+    // /events is being watched: this worker's events are wanted from its first exchange
+    if (this.gathered?.watched) send(worker, { type: 'events', on: true })
     let ready = false
     let died = ''
     return new Promise((resolve, reject) => {
@@ -250,19 +281,25 @@ export class WorkerSet implements Proxy {
         return this.answer(slot, `count ${message.id}`, message)
       case 'metrics':
         return this.answer(slot, `metrics ${message.id}`, message)
+      case 'exchanges':
+        return this.answer(slot, `exchanges ${message.id}`, message)
+      case 'events':
+        return this.gathered?.tell(message.lines)
       case 'closed':
         return this.answer(slot, 'closed', message)
     }
   }
 
-  private ask(slot: Slot, message: ToWorker, reply: string): Promise<FromWorker | undefined> {
+  /** Sends `message` and resolves with the `reply` to it; undefined if the worker exits first, or after `ms` when given. */
+  private ask(slot: Slot, message: ToWorker, reply: string, ms?: number): Promise<FromWorker | undefined> {
     return new Promise((resolve) => {
       slot.waiting.set(reply, resolve)
       if (!send(slot.worker, message)) resolve(undefined)
+      if (ms !== undefined) setTimeout(() => this.answer(slot, reply, undefined), ms).unref()
     })
   }
 
-  private answer(slot: Slot, reply: string, message: FromWorker): void {
+  private answer(slot: Slot, reply: string, message: FromWorker | undefined): void {
     slot.waiting.get(reply)?.(message)
     slot.waiting.delete(reply)
   }

@@ -115,9 +115,15 @@ export async function sendEveryKind(site: InspectedSite): Promise<void> {
 
 /** Every event /events sends from now on, parsed; the stream closes at teardown. */
 export async function followEvents(t: Test, inspector: string): Promise<InspectorEvent[]> {
+  return (await openEvents(t, inspector)).events
+}
+
+/** As followEvents, and `stop` closes the stream before teardown. */
+export async function openEvents(t: Test, inspector: string): Promise<{ events: InspectorEvent[]; stop: () => void }> {
   const events: InspectorEvent[] = []
   const req = http.get(`${inspector}/events`, { agent: false })
-  t.teardown(() => req.destroy())
+  const stop = () => void req.destroy()
+  t.teardown(stop)
   const [res] = await within(new Promise<[http.IncomingMessage]>((resolve) => req.once('response', (r) => resolve([r]))), 5000, '/events to answer')
   if (res.headers['content-type'] !== 'text/event-stream; charset=utf-8') throw new Error(`/events: got ${res.headers['content-type']}, want text/event-stream`)
   let buffered = ''
@@ -131,5 +137,5 @@ export async function followEvents(t: Test, inspector: string): Promise<Inspecto
     }
   })
   res.on('error', () => {})
-  return events
+  return { events, stop }
 }

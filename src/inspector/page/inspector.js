@@ -211,6 +211,8 @@ function drawTimeline(record) {
     record.backend ? `backend ${record.backend} over ${connection}` : 'no backend asked',
     retried ? `before that: ${retried}` : '',
     closedFirstText(record),
+    // only with several workers
+    record.worker !== undefined ? `served by worker ${record.worker}` : '',
   ].filter(Boolean).join(' · ')
   drawEvents($('#side-c1 ol'), record.c1, undefined)
   drawEvents($('#side-c2 ol'), record.c2, record.c2.length === 0 ? 'no backend exchange' : undefined)

@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url'
 import type { Page } from 'playwright-core'
 import { launchChromium, whyNoChromium } from './helpers/browser-chromium.js'
 import { send, open } from './helpers/http-client.js'
-import { KINDS, sendEveryKind, startInspectedSite, waitForRecord } from './helpers/inspector.js'
+import { KINDS, readRecords, sendEveryKind, startInspectedSite, waitForRecord } from './helpers/inspector.js'
+import { startNamedOrigins } from './helpers/named-origins.js'
+import { startTestProxy } from './helpers/proxy.js'
 import { within } from './helpers/wait.js'
+import { workersOf } from './helpers/workers.js'
 
 const ARTIFACTS = fileURLToPath(new URL('.artifacts/', import.meta.url))
 
@@ -122,6 +125,39 @@ if (noChromium && process.env.CI === 'true') {
     await page.click('#pause')
     await waitForRow(page, '/while-paused', /^complete$/)
     t.pass('resumed: the held exchange appears')
+    t.same(errors, [], 'no script error on the page')
+  })
+
+  t.test('with 2 workers, the page shows every worker\'s exchanges, one row each, and which worker served one', { skip: noChromium ?? false }, async (t) => {
+    const [a] = await startNamedOrigins(t, ['a'])
+    const proxy = await startTestProxy(t, { backend: a!.url, workers: 2, inspect: '127.0.0.1:0' })
+    const inspector = proxy.inspectorUrl as string
+    // new connections, one at a time: the kernel spreads them over both workers
+    // two digits: no path is a part of another (openTimeline finds a row by its text)
+    const numbered = (name: string) => Array.from({ length: 20 }, (_, i) => `/${name}/${String(i).padStart(2, '0')}`)
+    for (const path of numbered('before')) await send(`${proxy.url}${path}`)
+    const browser = await launchChromium(t)
+    const page = await browser.newPage()
+    page.setDefaultTimeout(15_000)
+    const errors: string[] = []
+    page.on('pageerror', (err) => errors.push(err.message))
+    await page.goto(`${inspector}/`, { waitUntil: 'load' })
+    await page.waitForFunction(() => document.querySelector('#connection')?.textContent === 'live')
+    // a question answered by each worker: each has read the subscription sent before it
+    await workersOf(proxy).countExchanges()
+    for (const path of numbered('after')) await send(`${proxy.url}${path}`)
+    await page.waitForFunction(() => [...document.querySelectorAll('#exchanges td.ended')].filter((td) => td.textContent === 'complete').length === 40)
+    const rows = await readRows(page)
+    t.same(rows.map((r) => r.path).sort(), [...numbered('before'), ...numbered('after')].sort(), 'a row for each exchange, from /exchanges and /events alike')
+    const ids = await page.$$eval('#exchanges tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id))
+    t.equal(new Set(ids).size, 40, 'each row its own id')
+    const records = await readRecords(inspector)
+    for (const worker of [0, 1]) {
+      const record = records.find((r) => r.worker === worker)
+      t.ok(record, `worker ${worker} served one`)
+      const { summary } = await openTimeline(page, record!.path)
+      t.match(summary, `served by worker ${worker}`, `${record!.path}: the summary says worker ${worker} served it`)
+    }
     t.same(errors, [], 'no script error on the page')
   })
 }

@@ -1,7 +1,8 @@
 // The inspector with --workers 2 over real sockets: one listener in the main process, every worker's exchanges and events, dead or stopped workers.
 import type { ChildProcess } from 'node:child_process'
+import { createServer, type AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import type { Proxy } from '../src/index.js'
+import { startProxy, type Proxy } from '../src/index.js'
 import type { ExchangeRecord } from '../src/inspector/exchange-record.js'
 import type { FromWorker } from '../src/workers/messages.js'
 import { send } from './helpers/http-client.js'
@@ -137,3 +138,26 @@ t.test('with 2 workers, a stopped worker or a dead one does not hang /exchanges;
   const mine = (await readRecords(inspector)).filter((r) => r.worker === 0)
   t.ok(mine.length > 0 && mine.every((r) => r.path === '/again' && !deadIds.has(r.id)), 'its records are listed, with new ids')
 })
+
+t.test('an inspector address in use is a ListenError, by 1 worker or 2; the workers started are stopped', async (t) => {
+  const holder = createServer()
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => holder.close())
+  const taken = (holder.address() as AddressInfo).port
+  for (const workers of [1, 2]) {
+    const free = await freePort()
+    await t.rejects(startProxy({ listen: `127.0.0.1:${free}`, quiet: true, workers, inspect: `127.0.0.1:${taken}` }), {
+      code: 'UPROXY_LISTEN', message: `cannot listen on 127.0.0.1:${taken} for the inspector: EADDRINUSE`,
+    }, `workers ${workers}: refused`)
+    t.equal(await freePort(free), free, `workers ${workers}: the proxy's port is free again`)
+  }
+})
+
+/** Binds `port` (0: any) exclusively and lets it go; resolves with the port. */
+async function freePort(port = 0): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve))
+  const bound = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return bound
+}

@@ -55,9 +55,10 @@ export class Recorder implements ExchangeSource<LiveRecord> {
   private ended: number[] = []
 
   /**
-   * A record's id is (firstId + the exchange's id) × workers + index: interleaved by place, so
-   * that two workers never give one id; a replacement's firstId is past every id its predecessor
-   * can have given, unless that one served more than an exchange a microsecond. Alone: the exchange's id.
+   * A record's id is (firstId + the exchange's id) × stride + offset: with workers, the stride is
+   * their number and the offset this one's place, so that two workers never give one id, and a
+   * replacement's firstId is past every id its predecessor gave (unless that one served more than
+   * an exchange a microsecond). Alone: the exchange's id.
    */
   private readonly firstId: number
   private readonly stride: number
@@ -109,8 +110,8 @@ export class Recorder implements ExchangeSource<LiveRecord> {
     let host = 'unknown-host'
     for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') host = headers[i + 1] as string
     const record: LiveRecord = {
-      id: (this.firstId + exchange.id) * this.stride + this.offset, worker: this.worker, v: 0, started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`,
-      clientAddress, route: undefined, backend: undefined, rawRequestHeaders: headers.slice(),
+      id: (this.firstId + exchange.id) * this.stride + this.offset, worker: this.worker, v: 0,
+      started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`, clientAddress, route: undefined, backend: undefined, rawRequestHeaders: headers.slice(),
       status: 0, statusText: '', rawResponseHeaders: undefined, bytesIn: 0, bytesOut: 0, ms: undefined, outcome: 'running',
       retried: [], closedFirst: undefined, marks: {}, connection: undefined,
       c1: [{ at: 0, what: 'request head', detail: `${method} ${path}` }], c2: [], c1Chunks: 0, c2Chunks: 0,

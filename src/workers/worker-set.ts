@@ -168,7 +168,9 @@ export class WorkerSet implements Proxy {
   async serveInspector(inspect: InspectConfig): Promise<void> {
     this.gathered = new GatheredExchanges(inspect.buffer, {
       collect: () => this.collectExchanges(),
-      sendEvents: (on) => void this.slots.forEach((slot) => send(slot.worker, { type: 'events', on })),
+      sendEvents: (on) => {
+        for (const slot of this.slots) send(slot.worker, { type: 'events', on })
+      },
     })
     this.inspector = await startInspector(inspect, this.gathered, this.logs.error)
     this.inspectorUrl = this.inspector.url

@@ -6,7 +6,7 @@ import type { Workload } from './workloads.js'
 /** Sends one request of the workload; resolves with the response body's byte count, rejects on non-200. */
 export type Sender = () => Promise<number>
 
-export type ClientKind = 'raw' | 'undici'
+export type ClientKind = 'raw' | 'undici' | 'wrk'
 
 export interface Senders {
   senders: Sender[]
@@ -14,7 +14,7 @@ export interface Senders {
 }
 
 /** Open `concurrency` senders to `url`, each on its own keep-alive connection. */
-export async function openSenders (kind: ClientKind, url: URL, workload: Workload, concurrency: number): Promise<Senders> {
+export async function openSenders (kind: 'raw' | 'undici', url: URL, workload: Workload, concurrency: number): Promise<Senders> {
   return kind === 'raw' ? openRaw(url, workload, concurrency) : openUndici(url, workload, concurrency)
 }
 

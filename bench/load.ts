@@ -5,6 +5,7 @@ import { cpus } from 'node:os'
 import { cpuMs, cpuTime, machineBusyMs, memory, resetPeak } from './proc-stats.js'
 import type { Party } from './targets.js'
 import type { Workload } from './workloads.js'
+import { runWrkCell } from './wrk-cell.js'
 
 export interface CellOptions {
   client: ClientKind
@@ -66,6 +67,7 @@ class Latencies {
 }
 
 export async function runCell (target: Party, workload: Workload, concurrency: number, opts: CellOptions): Promise<CellResult> {
+  if (opts.client === 'wrk') return runWrkCell(target, workload, concurrency, opts)
   resetPeak(target.pid)
   const { senders, close } = await openSenders(opts.client, target.url, workload, concurrency)
   const perConnection = Math.max(1, Math.round(workload.batch / concurrency))

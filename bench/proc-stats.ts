@@ -57,6 +57,13 @@ export function cpuTime (pid: number): CpuTime {
   return sum
 }
 
+/** CPU ms of this process's reaped children (cutime + cstime): a load generator's, once it has exited. */
+export function childrenCpuMs (): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(f[13]) + Number(f[14])) * 1000 / CLK_TCK
+}
+
 /** CPU milliseconds used so far by the process tree rooted at pid. */
 export function cpuMs (pid: number): number {
   return cpuTime(pid).total

@@ -2,9 +2,10 @@
 import t from 'tap'
 import { Client, request } from 'undici'
 import { startOrigin } from './helpers/origin.js'
-import { startCliProxy } from './helpers/proxy.js'
+import { startCliProxy, startTestProxy } from './helpers/proxy.js'
 import { needRedis, startRedis } from './helpers/redis-server.js'
-import { waitFor } from './helpers/wait.js'
+import { waitFor, within } from './helpers/wait.js'
+import { load, workersOf } from './helpers/workers.js'
 
 /** One request on a connection of its own, so the kernel may hand it to either worker. */
 async function statusOnNewConnection(url: string): Promise<number> {
@@ -28,6 +29,27 @@ t.test('--workers 2 --metrics: one listener, every worker\'s exchanges summed', 
   const total = [...text.matchAll(/^uproxy_requests_total\{[^}]*status_class="2xx"[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
   t.equal(total, 20, `uproxy_requests_total over both workers: got ${total}, want 20`)
   t.match(text, /^uproxy_backend_up\{[^}]*\} 1$/m, 'a backend up once, not once per worker')
+})
+
+t.test('--metrics answers while a worker is stopped: its figures are left out, not waited for', async (t) => {
+  const origin = await startOrigin(t)
+  const proxy = await startTestProxy(t, { backend: origin.url, workers: 2, metrics: '127.0.0.1:0' })
+  t.same(await load(t, proxy.url, 200, 20), [], 'every request answered')
+  const [first = 0, second = 0] = await workersOf(proxy).countExchanges()
+  t.ok(first > 0 && second > 0, `both workers served (${first} and ${second})`)
+  const served = (text: string) => [...text.matchAll(/^uproxy_requests_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0)
+  const scrape = async () => (await request(proxy.metricsUrl as string)).body.text()
+  t.equal(served(await scrape()), 200, 'both workers counted')
+
+  const stopped = workersOf(proxy).pids[1] as number
+  process.kill(stopped, 'SIGSTOP')
+  t.teardown(() => void process.kill(stopped, 'SIGCONT'))
+  const started = performance.now()
+  const text = await within(scrape(), 5000, '/metrics while worker 1 is stopped')
+  t.ok(performance.now() - started < 3000, 'answered within the wait for a worker, not held by the stopped one')
+  t.equal(served(text), first, 'worker 0\'s requests only')
+  process.kill(stopped, 'SIGCONT')
+  t.equal(served(await scrape()), 200, 'worker 1 resumed: both counted again')
 })
 
 t.test('without Redis, each worker counts its own limit, and stderr says so', async (t) => {

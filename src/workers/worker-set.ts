@@ -20,8 +20,8 @@ import { EXCLUSIVE_PORT, listen, ListenError, warnStartOnly, type Proxy } from '
 const CRASH_BACKOFF_MS = 1000
 /** How long close() waits past the grace period for a worker to say it has drained. */
 const CLOSE_MARGIN_MS = 5000
-/** How long the inspector waits for a worker's records: a stopped or stuck worker's are left out, not waited for. */
-const RECORDS_WAIT_MS = 1000
+/** How long a query (counts, metrics, inspector records) waits for a worker: a stopped or stuck one is left out, not waited for. */
+const QUERY_WAIT_MS = 1000
 
 /** One place among the workers, and the process in it now. */
 interface Slot {
@@ -143,16 +143,16 @@ export class WorkerSet implements Proxy {
   async countExchanges(): Promise<number[]> {
     const replies = await Promise.all(this.slots.map((slot) => {
       const id = ++this.asked
-      return this.ask(slot, { type: 'count', id }, `count ${id}`)
+      return this.ask(slot, { type: 'count', id }, `count ${id}`, QUERY_WAIT_MS)
     }))
     return replies.map((reply) => (reply?.type === 'count' ? reply.exchanges : 0))
   }
 
-  /** Every worker's metrics, summed (gauges too: in flight, cache bytes; up/down takes the highest). */
+  /** Every worker's metrics, summed (gauges too: in flight, cache bytes; up/down takes the highest); a worker that does not answer is left out. */
   async metricsText(): Promise<string> {
     const replies = await Promise.all(this.slots.map((slot) => {
       const id = ++this.asked
-      return this.ask(slot, { type: 'metrics', id }, `metrics ${id}`)
+      return this.ask(slot, { type: 'metrics', id }, `metrics ${id}`, QUERY_WAIT_MS)
     }))
     const each = replies.flatMap((reply) => (reply?.type === 'metrics' ? [reply.metrics] : []))
     return AggregatorRegistry.aggregate(each).metrics()
@@ -176,11 +176,11 @@ export class WorkerSet implements Proxy {
     this.inspectorUrl = this.inspector.url
   }
 
-  /** Each worker's inspector records, by place; one that has not answered within RECORDS_WAIT_MS gives none. */
+  /** Each worker's inspector records, by place; one that has not answered within QUERY_WAIT_MS gives none. */
   private async collectExchanges(): Promise<ExchangeRecord[][]> {
     const replies = await Promise.all(this.slots.map((slot) => {
       const id = ++this.asked
-      return this.ask(slot, { type: 'exchanges', id }, `exchanges ${id}`, RECORDS_WAIT_MS)
+      return this.ask(slot, { type: 'exchanges', id }, `exchanges ${id}`, QUERY_WAIT_MS)
     }))
     return replies.map((reply) => (reply?.type === 'exchanges' ? reply.records : []))
   }
@@ -295,9 +295,12 @@ export class WorkerSet implements Proxy {
   /** Sends `message` and resolves with the `reply` to it; undefined if the worker exits first, or after `ms` when given. */
   private ask(slot: Slot, message: ToWorker, reply: string, ms?: number): Promise<FromWorker | undefined> {
     return new Promise((resolve) => {
-      slot.waiting.set(reply, resolve)
-      if (!send(slot.worker, message)) resolve(undefined)
-      if (ms !== undefined) setTimeout(() => this.answer(slot, reply, undefined), ms).unref()
+      const timer = ms === undefined ? undefined : setTimeout(() => this.answer(slot, reply, undefined), ms).unref()
+      slot.waiting.set(reply, (answer) => {
+        clearTimeout(timer)
+        resolve(answer)
+      })
+      if (!send(slot.worker, message)) this.answer(slot, reply, undefined)
     })
   }
 

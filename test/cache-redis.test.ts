@@ -1,4 +1,4 @@
-// The response cache in Redis (--cache-redis): what one instance stored, another serves; Redis stopped and started mid-run.
+// The response cache in Redis (--cache-redis): what one instance stored, another serves (a conditional request too); Redis stopped and started mid-run.
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { request } from 'undici'
@@ -34,7 +34,8 @@ if (needRedis(t)) {
     const redis = await startRedis(t)
     let n = 0
     const origin = await startOrigin(t, (req, res) => {
-      res.writeHead(200, { 'cache-control': 'max-age=60', vary: 'Accept-Language', 'content-type': 'text/plain' })
+      const etag = `"${req.headers['accept-language'] ?? '-'}"`
+      res.writeHead(200, { 'cache-control': 'max-age=60', vary: 'Accept-Language', 'content-type': 'text/plain', etag })
       res.end(`${req.url} in ${req.headers['accept-language'] ?? '-'} #${++n}`)
     })
     const args = ['--backend', origin.url, '--quiet', '--cache', '1MB', '--cache-redis', redis.url]
@@ -47,6 +48,9 @@ if (needRedis(t)) {
     t.equal(hit.xCache, 'HIT', `got X-Cache ${hit.xCache} through the other instance, want HIT`)
     t.equal(hit.body, '/page in en #1', 'the body the first instance stored')
     t.match(hit.age, /^\d+$/)
+    const notModified = await get(b!.url + '/page', { 'accept-language': 'en', 'if-none-match': '"en"' })
+    t.equal(notModified.status, 304, `got ${notModified.status} for the client's matching If-None-Match, want 304`)
+    t.equal(notModified.xCache, 'HIT')
     const before = await stored()
     t.equal((await get(b!.url + '/page', { 'accept-language': 'fr' })).xCache, 'MISS', 'another variant is another entry')
     await waitFor(async () => (await stored()) > before, 'the fr variant in Redis')

@@ -1,10 +1,11 @@
-// The response cache (--cache): hits, Vary, what bypasses it, revalidation, coalesced misses, its size, a streamed miss.
+// The response cache (--cache): hits, Vary, what bypasses it, revalidation, a client's conditional request, coalesced misses, its size, a streamed miss.
 import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { request } from 'undici'
 import type { Hooks } from '../src/index.js'
 import { startOrigin, type OriginHandler } from './helpers/origin.js'
 import { startTestProxy } from './helpers/proxy.js'
+import { openRaw } from './helpers/raw-socket.js'
 import { waitFor, within } from './helpers/wait.js'
 
 /** GET (or `method`) through the proxy: status, headers and body text. */
@@ -126,6 +127,110 @@ t.test('the client\'s Cache-Control: no-cache forces revalidation of a fresh ent
   t.equal(forced.headers['x-cache'], 'REVALIDATED', `got X-Cache ${forced.headers['x-cache']}, want REVALIDATED`)
   t.equal(forced.body, 'fresh')
   t.equal(origin.seen.length, 2, `got ${origin.seen.length} requests at the origin, want 2`)
+})
+
+/** The Last-Modified of the conditional tests' origin, and dates around it. */
+const LAST_MODIFIED = 'Tue, 01 Oct 2024 10:00:00 GMT'
+const LATER = 'Tue, 01 Oct 2024 10:00:05 GMT'
+const EARLIER = 'Tue, 01 Oct 2024 09:59:55 GMT'
+
+t.test('a client whose copy matches a fresh entry gets a 304 from the cache: If-None-Match, then If-Modified-Since', async (t) => {
+  const origin = await startOrigin(t, numbered({ 'cache-control': 'max-age=60', etag: '"v1"', 'last-modified': LAST_MODIFIED }))
+  const ends: number[] = []
+  const proxy = await startTestProxy(t, { backend: origin.url, cache: '1MB', hooks: [{ end: (_exchange, end) => void ends.push(end.status) }] })
+  // the raw requests' Host, so that they find this entry
+  t.equal((await get(proxy.url + '/c', { host: 'x' })).headers['x-cache'], 'MISS')
+  const conn = await openRaw(t, proxy.port)
+  /** One request on the keep-alive connection with `fields`: the whole response as it came over the wire. */
+  const ask = async (fields: string, method = 'GET') => {
+    t.equal(conn.unread().length, 0, 'nothing unread: no body bytes came after the last response')
+    conn.socket.write(`${method} /c HTTP/1.1\r\nHost: x\r\n${fields}\r\n`)
+    return conn.readResponse({ bodyless: method === 'HEAD' })
+  }
+  const notModified = await ask('If-None-Match: "v1"\r\n')
+  t.equal(notModified.status, 304, `got ${notModified.status}, want 304`)
+  t.ok(notModified.text.endsWith('\r\n\r\n'), 'the head alone')
+  t.equal(notModified.headers.etag, '"v1"')
+  t.equal(notModified.headers['last-modified'], LAST_MODIFIED)
+  t.equal(notModified.headers['cache-control'], 'max-age=60')
+  t.equal(notModified.headers['x-cache'], 'HIT')
+  t.match(notModified.headers.age, /^\d+$/)
+  t.ok(notModified.headers.date, 'Date')
+  for (const name of ['content-length', 'transfer-encoding', 'content-type']) t.notOk(name in notModified.headers, `no ${name}`)
+  const cases: [string, string, number][] = [
+    ['If-None-Match: "v0"\r\n', 'another ETag', 200],
+    ['If-None-Match: *\r\n', '*', 304],
+    ['If-None-Match: W/"v1"\r\n', 'the weak ETag (weak comparison)', 304],
+    ['If-None-Match: "a,b", "v0", W/"v1"\r\n', 'a list holding it', 304],
+    [`If-Modified-Since: ${LAST_MODIFIED}\r\n`, 'If-Modified-Since the Last-Modified', 304],
+    [`If-Modified-Since: ${LATER}\r\n`, 'If-Modified-Since later', 304],
+    [`If-Modified-Since: ${EARLIER}\r\n`, 'If-Modified-Since earlier', 200],
+    ['If-Modified-Since: yesterday\r\n', 'If-Modified-Since not a date', 200],
+    [`If-None-Match: "v0"\r\nIf-Modified-Since: ${LATER}\r\n`, 'If-None-Match not matching, If-Modified-Since matching (If-None-Match decides)', 200],
+    [`If-None-Match: "v1"\r\nIf-Modified-Since: ${EARLIER}\r\n`, 'If-None-Match matching, If-Modified-Since not', 304],
+  ]
+  for (const [fields, what, status] of cases) {
+    const res = await ask(fields)
+    t.equal(res.status, status, `${what}: got ${res.status}, want ${status}`)
+    t.equal(res.headers['x-cache'], 'HIT', `${what}: from the cache`)
+    if (status === 200) t.equal(res.body, '/c #1', `${what}: the stored body`)
+  }
+  const head = await ask('If-None-Match: "v1"\r\n', 'HEAD')
+  t.equal(head.status, 304, 'HEAD too')
+  t.equal(ends.filter((status) => status === 304).length, 8, `the exchanges ended as 304 (ends: ${ends.join(',')})`)
+  t.equal(origin.seen.length, 1, `got ${origin.seen.length} requests at the origin, want 1: the 304s came from the cache`)
+
+  const post = await get(proxy.url + '/c', { 'if-none-match': '"v1"' }, 'POST')
+  t.equal(post.status, 200, 'a POST with If-None-Match is no conditional for the cache')
+  t.equal(post.headers['x-cache'], 'BYPASS')
+  t.equal(origin.seen[1]?.headers['if-none-match'], '"v1"', 'its If-None-Match went to the origin')
+})
+
+t.test('If-Modified-Since against an entry without Last-Modified uses its Date; a stored 404 is never a 304', async (t) => {
+  // the origin's Date, which is stored; the client sees the one uWS writes
+  let date = new Date()
+  const origin = await startOrigin(t, (req, res) => {
+    date = new Date()
+    res.writeHead(req.url === '/gone' ? 404 : 200, { 'cache-control': 'max-age=60', etag: '"e"', date: date.toUTCString() })
+    res.end(`${req.url}`)
+  })
+  const proxy = await startTestProxy(t, { backend: origin.url, cache: '1MB' })
+  await get(proxy.url + '/d')
+  const at = (s: number) => new Date(date.getTime() + s * 1000).toUTCString()
+  t.equal((await get(proxy.url + '/d', { 'if-modified-since': at(0) })).status, 304, 'the stored Date')
+  t.equal((await get(proxy.url + '/d', { 'if-modified-since': at(-10) })).status, 200, 'before the stored Date')
+  await get(proxy.url + '/gone')
+  const gone = await get(proxy.url + '/gone', { 'if-none-match': '"e"' })
+  t.equal(gone.status, 404, `got ${gone.status}, want the stored 404`)
+  t.equal(gone.headers['x-cache'], 'HIT')
+  t.equal(origin.seen.length, 2, `got ${origin.seen.length} requests at the origin, want 2`)
+})
+
+t.test('a matching conditional on a revalidated entry is a 304; on a miss, the whole 200', async (t) => {
+  const origin = await startOrigin(t, (req, res) => {
+    if (req.headers['if-none-match'] === '"r1"') {
+      res.writeHead(304, { etag: '"r1"', 'cache-control': 'max-age=0' })
+      return res.end()
+    }
+    res.writeHead(200, { etag: '"r1"', 'cache-control': 'max-age=0', 'content-type': 'text/plain' })
+    res.end('body r1')
+  })
+  const proxy = await startTestProxy(t, { backend: origin.url, cache: '1MB' })
+  const miss = await get(proxy.url + '/rv', { host: 'x', 'if-none-match': '"r1"' })
+  t.equal(miss.status, 200, 'a miss asks the origin for the whole response and passes it on')
+  t.equal(miss.headers['x-cache'], 'MISS')
+  const conn = await openRaw(t, proxy.port, 'GET /rv HTTP/1.1\r\nHost: x\r\nIf-None-Match: "r1"\r\n\r\n')
+  const revalidated = await conn.readResponse()
+  t.equal(revalidated.status, 304, `got ${revalidated.status}, want 304`)
+  t.equal(revalidated.headers['x-cache'], 'REVALIDATED')
+  t.equal(revalidated.headers.etag, '"r1"')
+  t.notOk('content-length' in revalidated.headers, 'no Content-Length')
+  t.ok(revalidated.text.endsWith('\r\n\r\n'), 'the head alone')
+  conn.socket.write('GET /rv HTTP/1.1\r\nHost: x\r\n\r\n')
+  const after = await conn.readResponse()
+  t.equal(after.body, 'body r1', 'the connection goes on with the next response, no body bytes between')
+  t.equal(origin.seen[1]?.headers['if-none-match'], '"r1"', 'the origin was asked with the stored ETag')
+  t.equal(origin.seen.length, 3, `got ${origin.seen.length} requests at the origin, want 3`)
 })
 
 t.test('20 concurrent misses for one key make one backend request; the others are answered from it', async (t) => {

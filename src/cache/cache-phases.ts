@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import CachePolicy from 'http-cache-semantics'
 import { hasRequestBody } from '../c1/request-body.js'
 import type { Answer, C2RequestHead, Exchange, Hooks } from '../exchange/hooks.js'
+import { isNotModified, notModifiedHeaders, type ClientValidators } from './not-modified.js'
 import { FillLocks, type CacheStore, type StoredResponse } from './response-cache.js'
 
 /** What the X-Cache header says. */
@@ -17,6 +18,8 @@ interface CacheState {
   readonly key: string
   /** the request as http-cache-semantics reads it, conditional headers removed */
   readonly request: CachePolicy.Request
+  /** the client's If-None-Match and If-Modified-Since: a stored response it already has is a 304 */
+  readonly client: ClientValidators
   /** the response may be stored (GET, no Range, no body) */
   readonly storable: boolean
   /** a stale variant with a validator, asked about with If-None-Match / If-Modified-Since */
@@ -63,9 +66,10 @@ export function cachePhases(cache: CacheStore): { lookup: Hooks; fill: Hooks } {
             state.status = 'REVALIDATED'
             state.refreshedBody = refreshed.body
             state.release?.()
-            head.status = refreshed.status
+            const answer = storedAnswer(refreshed, state)
+            head.status = answer.status
             head.statusText = undefined
-            head.headers = storedHeaders(refreshed, 'REVALIDATED')
+            head.headers = answer.headers
             return
           }
         }
@@ -103,6 +107,7 @@ export function cachePhases(cache: CacheStore): { lookup: Hooks; fill: Hooks } {
 function toState(exchange: Exchange): CacheState {
   const { method, c2Path, c2Query, headers: flat } = exchange.request
   const headers = toHeaderObject(flat)
+  const client = { ifNoneMatch: headers['if-none-match'], ifModifiedSince: headers['if-modified-since'] }
   delete headers['if-none-match']
   delete headers['if-modified-since']
   const url = c2Query ? `${c2Path}?${c2Query}` : (c2Path as string)
@@ -111,6 +116,7 @@ function toState(exchange: Exchange): CacheState {
     // a shared cache's key is the effective URI (RFC 9111 §2): the Host names the site
     key: `${headers.host ?? ''} ${url}`,
     request: { method, url, headers },
+    client,
     storable: cacheable && method === 'GET',
     // RFC 9111 §3.5: whether a response to an authorized request may be stored is the response's
     // to say (http-cache-semantics checks it); a stored one is never served to such a request
@@ -160,16 +166,18 @@ function pickFresh(variants: readonly StoredResponse[] | undefined, state: Cache
       : isHit(stored.policy.evaluateRequest(asGet))
     if (fresh) {
       state.status = 'HIT'
-      return {
-        status: stored.status,
-        headers: storedHeaders(stored, 'HIT'),
-        ...(state.request.method === 'HEAD' ? {} : { body: stored.body }),
-        stored: true,
-      }
+      return storedAnswer(stored, state)
     }
     if (state.storable && varyMatches(stored.policy, state.request) && hasValidator(stored.policy)) state.stale = stored
   }
   return undefined
+}
+
+/** A stored response as `state`'s answer: a 304 when the client's own copy is this one, else whole (no body to HEAD). */
+function storedAnswer(stored: StoredResponse, state: CacheState): Answer & { headers: IncomingHttpHeaders } {
+  const headers = storedHeaders(stored, state.status)
+  if (isNotModified(state.client, stored)) return { status: 304, headers: notModifiedHeaders(headers), stored: true }
+  return { status: stored.status, headers, ...(state.request.method === 'HEAD' ? {} : { body: stored.body }), stored: true }
 }
 
 /** The headers a stored response goes out with: as stored, its Age now (RFC 9111 §5.1), X-Cache. */

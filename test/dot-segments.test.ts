@@ -1,29 +1,7 @@
 // Dot-segments are removed before routing and rewriting, `..` is never forwarded, and a fragment never leaves C1.
-import t, { type Test } from 'tap'
-import { startOrigin, type Origin } from './helpers/origin.js'
+import t from 'tap'
 import { startTestProxy } from './helpers/proxy.js'
-import { rawExchange } from './helpers/raw-socket.js'
-
-/** An origin that answers with its name. */
-const named = (t: Test, name: string) => startOrigin(t, (_req, res) => res.end(name))
-
-/** Sends `target` raw (so no client normalises it) and returns 'STATUS name-that-answered'. */
-async function send(port: number, target: string): Promise<string> {
-  const reply = await rawExchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 3000)
-  const status = /^HTTP\/1\.1 (\d{3})/.exec(reply.text)?.[1] ?? 'no answer'
-  return `${status} ${reply.text.slice(reply.text.indexOf('\r\n\r\n') + 4)}`
-}
-
-/** Each target → what answered and the path that reached the origin. */
-async function routeAll(port: number, origins: Record<string, Origin>, targets: string[]): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const target of targets) {
-    const answer = await send(port, target)
-    const origin = origins[answer.split(' ')[1] ?? '']
-    out[target] = origin ? `${answer} ${origin.seen.shift()?.url}` : answer
-  }
-  return out
-}
+import { named, routeAll, send } from './helpers/routed-targets.js'
 
 t.test('with --rewrite, dot-segments (percent-encoded too) never climb out of a route or its base path', async (t) => {
   const origins = { api: await named(t, 'api'), fallback: await named(t, 'fallback') }
@@ -60,7 +38,7 @@ t.test('a path that climbs above the root: 400, never forwarded', async (t) => {
 t.test('a path without dot-segments is forwarded byte for byte; dots inside a segment are no dot-segments', async (t) => {
   const origin = await named(t, 'fallback')
   const proxy = await startTestProxy(t, { backend: origin.url })
-  const targets = ['/a%2Fb/%2e%2e%2fc', '/a/..b/c..', '/a/.../b', '/.well-known/x', '/a/%2e%2e%2F..%2f', '/a//b', '/%41%2e?x=/../']
+  const targets = ['/a%2Fb/%2e%2e%2fc', '/a/..b/c..', '/a/.../b', '/.well-known/x', '/a/%2e%2e%2F..%2f', '/%41%2e?x=/../']
   t.same(await routeAll(proxy.port, { fallback: origin }, targets),
     Object.fromEntries(targets.map((target) => [target, `200 fallback ${target}`])), 'want each target at the origin as sent')
 })

@@ -1,24 +1,25 @@
-// The path and query that C1 routes and C2 forwards: fragment cut, dot-segments removed, bytes as sent.
+// The path and query that C1 routes and C2 forwards: fragment cut, dot-segments removed, slashes merged, bytes as sent.
 import { toByteString } from './byte-string.js'
 
 /** A '.' or '..' segment, dots maybe percent-encoded (%2E is a dot, RFC 3986 §2.3). */
 const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?=\/|$)/i
 const ONE_DOT = /^(?:\.|%2e)$/i
 const TWO_DOTS = /^(?:\.|%2e){2}$/i
+const REPEATED_SLASHES = /\/{2,}/g
 
 /**
  * The path to route and forward, as bytes. A fragment is cut (RFC 9112 §3.2: a request
  * target has none; browsers never send one). Dot-segments are removed (RFC 3986 §5.2.4) so
- * that `/api/../admin` is routed, and forwarded, as `/admin`; a path without any is kept
- * byte for byte (`%2F` and other encodings untouched). Undefined when `..` climbs above
- * the root, which nginx answers with 400.
+ * that `/api/../admin` is routed, and forwarded, as `/admin`; then runs of `/` are merged, as
+ * nginx's `merge_slashes on` does, so that `//admin` cannot miss a route on `/admin`. A path
+ * with neither is kept byte for byte (`%2F` and other encodings untouched). Undefined when
+ * `..` climbs above the root, which nginx answers with 400.
  */
 export function c2Path(url: string): string | undefined {
   const hash = url.indexOf('#')
   const path = hash < 0 ? url : url.slice(0, hash)
-  if (!DOT_SEGMENT.test(path)) return toByteString(path)
-  const resolved = removeDotSegments(path)
-  return resolved === undefined ? undefined : toByteString(resolved)
+  const resolved = DOT_SEGMENT.test(path) ? removeDotSegments(path) : path
+  return resolved === undefined ? undefined : toByteString(mergeSlashes(resolved))
 }
 
 /** The query to forward, as bytes: cut at a fragment, and empty when the fragment started in the path. */
@@ -47,4 +48,9 @@ function removeDotSegments(path: string): string | undefined {
     if (i === last) out.push('')
   }
   return `/${out.join('/')}`
+}
+
+/** `//a///b/` → `/a/b/`. Most paths have no `//`: one scan, no copy. */
+function mergeSlashes(path: string): string {
+  return path.includes('//') ? path.replace(REPEATED_SLASHES, '/') : path
 }

@@ -267,7 +267,7 @@ export const GENERATORS: Generator[] = [
       const target = rng.pick([
         `/a/../${t}`, `/../${t}`, `/a/./${t}`, `/./${t}`, `/a/%2e%2e/${t}`, `/a/%2E%2E/${t}`, `/a/.%2e/${t}`,
         `/a/%2e/${t}`, `/a/b/../../../../${t}`, `/${t}/..`, `/${t}/.`, `/${t}/%2e%2e`, `/a/..;/${t}`,
-        `/${t}/..?q=1`, `/a/%2e%2e%2f${t}`,
+        `/${t}/..?q=1`, `/a/%2e%2e%2f${t}`, `//${t}`, `/a//${t}//`, `/a//../${t}`, `///${t}?q=a//b`,
       ])
       return { variant: target.replace(t, 'TOKEN'), forwarding: 'any', parts: [latin1(head(`GET ${target} HTTP/1.1`, t))] }
     },

@@ -11,7 +11,7 @@ export const INVARIANTS = {
   'must-refuse': 'a request the RFC requires refusing reached the origin (or completed there)',
   'refused-reached': 'the origin received a request whose client got no answer from the origin (a proxy 4xx/5xx, a close, or nothing)',
   'bad-input-5xx': 'the proxy answered 5xx to client input: bad input gets a 4xx, good input is forwarded',
-  'target-altered': 'the origin received a target that is not origin-form, has a dot-segment, or lost bytes',
+  'target-altered': 'the origin received a target that is not origin-form, has a dot-segment or a repeated slash, or lost bytes',
   'header-altered': 'the origin received a header value whose bytes differ from what the client sent',
   'origin-parse-error': 'the origin\'s strict parser refused bytes the proxy forwarded',
 } as const
@@ -84,6 +84,7 @@ function targetProblem(r: Received, c: RequestCase): string | undefined {
   const path = r.url.split(/[?#]/)[0] as string
   const segments = path.split('/').map((s) => s.replace(/%2e/gi, '.'))
   if (segments.some((s) => s === '.' || s === '..')) return 'a dot-segment (RFC 3986 §5.2.4) reached the origin'
+  if (path.includes('//')) return 'a repeated slash reached the origin (routes match the merged path)'
   return undefined
 }
 

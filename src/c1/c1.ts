@@ -44,6 +44,8 @@ const EMPTY = Buffer.alloc(0)
 
 export class C1 implements Exchange {
   readonly id = ++lastId
+  /** its place among the exchanges in flight (kept by InFlight) */
+  inFlightSlot = -1
   /** the backend of the current attempt; undefined until one is picked */
   backend: Backend | undefined
   /** the prefix of the route the request matched; undefined until routed */

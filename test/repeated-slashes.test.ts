@@ -10,12 +10,18 @@ async function threeOrigins(t: Test) {
   return { api: await named(t, 'api'), admin: await named(t, 'admin'), fallback: await named(t, 'fallback') }
 }
 
-t.test('repeated slashes reach the route they name, and are forwarded merged; the query keeps its slashes', async (t) => {
+/** The three origins and a proxy routing /api and /admin to theirs, the rest to the default. */
+async function routedProxy(t: Test) {
   const origins = await threeOrigins(t)
   const proxy = await startTestProxy(t, {
     backend: origins.fallback.url,
     routes: [{ prefix: '/api', backend: origins.api.url }, { prefix: '/admin', backend: origins.admin.url }],
   })
+  return { origins, proxy }
+}
+
+t.test('repeated slashes reach the route they name, and are forwarded merged; the query keeps its slashes', async (t) => {
+  const { origins, proxy } = await routedProxy(t)
   t.same(await routeAll(proxy.port, origins, [
     '//admin', '/api//x', '///api///x?q=a//b', '//admin//users//', '/api//', '//', '//apis//x', '/x//../api',
   ]), {
@@ -46,11 +52,7 @@ t.test('with --rewrite and a base path, the merged path is what loses the prefix
 })
 
 t.test('a path without repeated slashes or dot-segments is forwarded byte for byte; %2F is no slash', async (t) => {
-  const origins = await threeOrigins(t)
-  const proxy = await startTestProxy(t, {
-    backend: origins.fallback.url,
-    routes: [{ prefix: '/api', backend: origins.api.url }, { prefix: '/admin', backend: origins.admin.url }],
-  })
+  const { origins, proxy } = await routedProxy(t)
   t.same(await routeAll(proxy.port, origins, ['/api/x?q=a//b', '/admin/a%2F%2Fb/', '/%2F%2Fadmin', '/%2fadmin', '/api/%2F/x']), {
     '/api/x?q=a//b': '200 api /api/x?q=a//b',
     '/admin/a%2F%2Fb/': '200 admin /admin/a%2F%2Fb/',
@@ -61,11 +63,7 @@ t.test('a path without repeated slashes or dot-segments is forwarded byte for by
 })
 
 t.test('`..;` is an ordinary segment, as in nginx: it never climbs, so it stays on the route it is under', async (t) => {
-  const origins = await threeOrigins(t)
-  const proxy = await startTestProxy(t, {
-    backend: origins.fallback.url,
-    routes: [{ prefix: '/api', backend: origins.api.url }, { prefix: '/admin', backend: origins.admin.url }],
-  })
+  const { origins, proxy } = await routedProxy(t)
   t.same(await routeAll(proxy.port, origins, ['/..;/admin', '/api/..;/admin', '/api/..;/..;/admin', '//..;//admin']), {
     '/..;/admin': '200 fallback /..;/admin',
     '/api/..;/admin': '200 api /api/..;/admin',

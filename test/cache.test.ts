@@ -272,6 +272,19 @@ t.test('the size limit: objects over --cache-max-object pass uncached, and the l
   t.equal((await get(proxy.url + '/3')).headers['x-cache'], 'HIT', '/3 is stored')
 })
 
+t.test('a response stale at once with no validator is not stored: it would only push out entries of use', async (t) => {
+  const origin = await startOrigin(t, (req, res) => {
+    // /kept is fresh; /n… say nothing of freshness and carry no ETag or Last-Modified
+    res.writeHead(200, req.url === '/kept' ? { 'cache-control': 'max-age=60' } : {})
+    res.end(Buffer.alloc(3000, 'x'))
+  })
+  const proxy = await startTestProxy(t, { backend: origin.url, cache: '8k' })
+  await get(proxy.url + '/kept')
+  for (let i = 0; i < 5; i++) t.equal((await get(`${proxy.url}/n${i}`)).headers['x-cache'], 'MISS', `/n${i} passes through`)
+  t.equal((await get(proxy.url + '/kept')).headers['x-cache'], 'HIT', '5 × 3000 bytes passed through an 8k cache without pushing /kept out')
+  t.equal((await get(proxy.url + '/n0')).headers['x-cache'], 'MISS', 'and none of them was stored')
+})
+
 t.test('a slow miss streams to the client while it fills the entry', async (t) => {
   let finish = () => {}
   const finished = new Promise<void>((resolve) => (finish = resolve))

@@ -223,7 +223,7 @@ function askForFullResponse(state: CacheState, head: C2RequestHead): void {
   }
 }
 
-/** Starts storing the body when the response may be stored: http-cache-semantics' rules, no Set-Cookie (nginx), small enough. */
+/** Starts storing the body when the response may be stored (http-cache-semantics' rules, no Set-Cookie as in nginx, small enough) and of use. */
 function startFill(cache: CacheStore, state: CacheState, status: number, headers: IncomingHttpHeaders): void {
   if (!state.storable || headers['set-cookie'] !== undefined) return
   const length = headers['content-length']
@@ -233,6 +233,8 @@ function startFill(cache: CacheStore, state: CacheState, status: number, headers
   delete stored['x-cache']
   const policy = new CachePolicy(state.request, { status, headers: stored }, { shared: true })
   if (!policy.storable()) return
+  // stale at once and nothing to revalidate it with: it could never answer a request, only push out entries that can
+  if (policy.timeToLive() === 0 && !hasValidator(policy)) return
   state.fill = { policy, status, chunks: [], bytes: 0 }
 }
 

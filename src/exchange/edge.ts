@@ -1,13 +1,12 @@
 // The edge features a configuration turns on (rate limit, response cache, compression, metrics), made once per proxy and placed around the user's hooks.
+//
+// Each feature's modules load only when it is on: their libraries (ioredis, prom-client,
+// rate-limiter-flexible, http-cache-semantics) would cost every process, every worker, memory.
 import type { Registry } from 'prom-client'
-import { cachePhases } from '../cache/cache-phases.js'
-import { redisCacheStore } from '../cache/redis-cache-store.js'
-import { ResponseCache, type CacheStore } from '../cache/response-cache.js'
+import type { CacheStore } from '../cache/response-cache.js'
 import { compression } from '../compression/compression.js'
 import type { ProxyConfig } from '../config/config.js'
-import { createMetrics, type MetricsSources } from '../metrics/metrics.js'
-import { createLimiter, type Limiter } from '../rate-limit/limiter.js'
-import { rateLimitPhases } from '../rate-limit/rate-limit-phases.js'
+import type { MetricsSources } from '../metrics/metrics.js'
 import type { Hooks } from './hooks.js'
 
 /** The edge features' hooks: `before` the user's hooks, `after` them. Off features add none. */
@@ -27,21 +26,22 @@ export interface Edge {
  * the life of the proxy: a reload changes routes and backends, not these. `proxy` is what the
  * metrics read of the proxy when scraped.
  */
-export function createEdge(config: ProxyConfig, logError: (line: string) => void,
-  proxy: Pick<MetricsSources, 'inFlight' | 'backends'>): Edge {
-  const cache: CacheStore | undefined = config.cacheBytes === undefined ? undefined
-    : config.cacheRedis === undefined ? new ResponseCache(config.cacheBytes, config.cacheMaxObjectBytes)
-    : redisCacheStore(config.cacheRedis, config.cacheMaxObjectBytes, logError)
-  const metrics = config.metrics && createMetrics({ ...proxy, cacheBytes: () => cache?.bytes })
-  const limiter: Limiter | undefined = config.rateLimit
-    && createLimiter({ rate: config.rateLimit, burst: config.rateLimitBurst, redis: config.redis, fail: config.rateLimitFail, logError })
-  const cacheHooks = cache && cachePhases(cache)
+export async function createEdge(config: ProxyConfig, logError: (line: string) => void,
+  proxy: Pick<MetricsSources, 'inFlight' | 'backends'>): Promise<Edge> {
+  const cache = config.cacheBytes === undefined ? undefined : await openCache(config, config.cacheBytes, logError)
+  const metrics = config.metrics
+    ? (await import('../metrics/metrics.js')).createMetrics({ ...proxy, cacheBytes: () => cache?.bytes }) : undefined
+  const limiter = config.rateLimit && await (await import('../rate-limit/limiter.js')).createLimiter({
+    rate: config.rateLimit, burst: config.rateLimitBurst, redis: config.redis, fail: config.rateLimitFail, logError,
+  })
+  const rateLimitHooks = limiter && (await import('../rate-limit/rate-limit-phases.js')).rateLimitPhases(limiter, {
+    trustProxy: config.trustProxy, fail: config.rateLimitFail, ...(metrics ? { onLimited: metrics.rateLimited } : {}),
+  })
+  const cacheHooks = cache && (await import('../cache/cache-phases.js')).cachePhases(cache)
   return {
     before: [
       // nginx's limit_req runs before its cache: a limited client gets no hits either
-      ...(limiter ? [rateLimitPhases(limiter, {
-        trustProxy: config.trustProxy, fail: config.rateLimitFail, ...(metrics ? { onLimited: metrics.rateLimited } : {}),
-      })] : []),
+      ...(rateLimitHooks ? [rateLimitHooks] : []),
       ...(cacheHooks ? [cacheHooks.fill] : []),
     ],
     after: [
@@ -53,4 +53,12 @@ export function createEdge(config: ProxyConfig, logError: (line: string) => void
     connected: async () => void await Promise.all([limiter?.connected(), cache?.connected?.()]),
     close: async () => void await Promise.all([limiter?.close(), cache?.close()]),
   }
+}
+
+/** The response cache: in this process, or shared through Redis (`--cache-redis`). */
+async function openCache(config: ProxyConfig, bytes: number, logError: (line: string) => void): Promise<CacheStore> {
+  if (config.cacheRedis === undefined) {
+    return new (await import('../cache/response-cache.js')).ResponseCache(bytes, config.cacheMaxObjectBytes)
+  }
+  return (await import('../cache/redis-cache-store.js')).redisCacheStore(config.cacheRedis, config.cacheMaxObjectBytes, logError)
 }

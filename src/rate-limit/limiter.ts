@@ -1,5 +1,4 @@
 // The rate limiter: rate-limiter-flexible's counters, in this process or in Redis, and what happens while Redis is away.
-import { closeRedis, openRedis, redisConnected } from '../redis/redis-client.js'
 import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { Rate } from '../config/option-kind.js'
 
@@ -36,9 +35,11 @@ export interface LimiterOptions {
  * A limiter. With `redis`, every uproxy using that Redis shares the counters; while Redis is
  * away a request is 'unavailable' at once (openRedis), and the caller fails open or closed.
  */
-export function createLimiter({ rate, burst, redis, fail, logError }: LimiterOptions): Limiter {
+export async function createLimiter({ rate, burst, redis, fail, logError }: LimiterOptions): Promise<Limiter> {
+  // loaded with --redis only: ioredis costs every process memory
+  const redisClient = redis === undefined ? undefined : await import('../redis/redis-client.js')
   const client = redis === undefined ? undefined
-    : openRedis(redis, 'rate limit', fail === 'open' ? 'serving without a limit' : 'answering 503', logError)
+    : redisClient?.openRedis(redis, 'rate limit', fail === 'open' ? 'serving without a limit' : 'answering 503', logError)
   const limiter = (prefix: string, points: number, seconds: number): RateLimiterAbstract => client
     ? new RateLimiterRedis({ storeClient: client, keyPrefix: `uproxy-rl-${prefix}`, points, duration: seconds, rejectIfRedisNotReady: true })
     : new RateLimiterMemory({ keyPrefix: prefix, points, duration: seconds })
@@ -58,9 +59,9 @@ export function createLimiter({ rate, burst, redis, fail, logError }: LimiterOpt
         return { kind: 'unavailable' }
       }
     },
-    connected: () => (client ? redisConnected(client) : Promise.resolve()),
+    connected: () => (client && redisClient ? redisClient.redisConnected(client) : Promise.resolve()),
     async close() {
-      if (client) await closeRedis(client)
+      if (client && redisClient) await redisClient.closeRedis(client)
     },
   }
 }

@@ -77,7 +77,7 @@ export async function startThreadProxy(config: ProxyConfig, hooks: readonly Hook
   const inspector = !worker && config.inspect && recorder ? await startInspector(config.inspect, recorder, logs.error) : undefined
   const inFlight = new InFlight<C1>()
   // the metrics read `live` when scraped, by then set
-  const edge = createEdge(config, logs.error, { inFlight: () => inFlight.size, backends: () => live.current.backendStates() })
+  const edge = await createEdge(config, logs.error, { inFlight: () => inFlight.size, backends: () => live.current.backendStates() })
   const extras = { edge, recorder }
   const live = { current: new ProxyTargets(config, logs.error, exchangePhases(config, hooks, logs, extras), worker?.link()) }
   const retiring = new Set<ProxyTargets>()

@@ -34,7 +34,11 @@ function linkHealth(): HealthLink {
   }
 }
 
+/** news that came while the worker was starting, before its backends existed: applied once they do */
+let early: HealthNews[] | undefined = []
+
 function applyNews(news: HealthNews): void {
+  if (early) return void early.push(news)
   if (news.generation === generation) healths.get(news.key)?.apply(news.change)
 }
 
@@ -73,7 +77,9 @@ async function startWorker(data: WorkerData): Promise<void> {
       { index: data.index, workers: config.workers, firstId: data.firstId })
     proxy = await startThreadProxy(config, [counting], nameApiOption,
       { ports: data.ports, logs, link: linkHealth, metrics: (r) => void (registry = r), recorder })
-    for (const news of data.health) applyNews(news)
+    const queued = [...data.health, ...(early ?? [])]
+    early = undefined
+    for (const news of queued) applyNews(news)
     post({ type: 'ready' })
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message })

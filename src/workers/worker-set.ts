@@ -7,7 +7,6 @@ import { nameApiOption } from '../config/option-table.js'
 import { listenerUrl } from '../config/listen-address.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { loadNativeUws, type Uws } from '../c1/native-uws.js'
-import { AggregatorRegistry, Registry } from 'prom-client'
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
 import type { ExchangeRecord } from '../inspector/exchange-record.js'
 import { startInspector, type Inspector } from '../inspector/inspector-server.js'
@@ -155,11 +154,14 @@ export class WorkerSet implements Proxy {
       return this.ask(slot, { type: 'metrics', id }, `metrics ${id}`, QUERY_WAIT_MS)
     }))
     const each = replies.flatMap((reply) => (reply?.type === 'metrics' ? [reply.metrics] : []))
+    // loaded here, with --metrics only: prom-client costs every process memory
+    const { AggregatorRegistry } = await import('prom-client')
     return AggregatorRegistry.aggregate(each).metrics()
   }
 
   /** Starts the one metrics listener of the main process. */
   async serveMetrics(host: string, port: number): Promise<void> {
+    const { Registry } = await import('prom-client')
     this.metricsServer = await startMetricsServer({ metrics: () => this.metricsText(), contentType: Registry.PROMETHEUS_CONTENT_TYPE }, host, port)
     this.metricsUrl = this.metricsServer.url
   }

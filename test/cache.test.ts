@@ -233,6 +233,19 @@ t.test('a matching conditional on a revalidated entry is a 304; on a miss, the w
   t.equal(origin.seen.length, 3, `got ${origin.seen.length} requests at the origin, want 3`)
 })
 
+t.test('a HEAD miss keeps the client\'s conditionals: it fills nothing, so the backend may answer 304', async (t) => {
+  const origin = await startOrigin(t, (req, res) => {
+    const matches = req.headers['if-none-match'] === '"h1"'
+    res.writeHead(matches ? 304 : 200, { etag: '"h1"', 'cache-control': 'max-age=60' })
+    res.end()
+  })
+  const proxy = await startTestProxy(t, { backend: origin.url, cache: '1MB' })
+  const head = await get(proxy.url + '/h', { 'if-none-match': '"h1"' }, 'HEAD')
+  t.equal(origin.seen[0]?.headers['if-none-match'], '"h1"', 'the origin saw the client\'s If-None-Match')
+  t.equal(head.status, 304, `got ${head.status}, want the origin's 304`)
+  t.equal(head.headers['x-cache'], 'MISS')
+})
+
 t.test('20 concurrent misses for one key make one backend request; the others are answered from it', async (t) => {
   let release = () => {}
   const held = new Promise<void>((resolve) => (release = resolve))

@@ -51,7 +51,8 @@ export function cachePhases(cache: CacheStore): { lookup: Hooks; fill: Hooks } {
       },
       c2Request(exchange, head) {
         const state = states.get(exchange)
-        if (state?.status === 'MISS') askForFullResponse(state, head)
+        // a request that cannot fill the cache (HEAD) keeps its own conditionals: the backend may answer 304
+        if (state?.status === 'MISS' && state.storable) askForFullResponse(state, head)
       },
     },
     fill: {

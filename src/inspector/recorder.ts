@@ -60,22 +60,20 @@ export class Recorder implements ExchangeSource<LiveRecord> {
   private ended: Exchange[] = []
 
   /**
-   * A record's id is (firstId + the exchange's id) × stride + offset: with workers, the stride is
-   * their number and the offset this one's place, so that two workers never give one id, and a
-   * replacement's firstId is past every id its predecessor gave (unless that one served more than
-   * an exchange a microsecond). Alone: the exchange's id.
+   * A record's id is (firstId + the exchange's id) × stride + the worker's place: with workers, the
+   * stride is their number, so that two workers never give one id, and a replacement's firstId is
+   * past every id its predecessor gave (unless that one served more than an exchange a
+   * microsecond). Alone: the exchange's id.
    */
   private readonly firstId: number
   private readonly stride: number
-  private readonly offset: number
-  /** the records' worker marker; undefined alone */
+  /** the records' worker marker, its place; undefined alone */
   private readonly worker: number | undefined
 
   constructor(capacity: number, private readonly secrets: boolean, worker?: RecordingWorker) {
     this.ring = new Ring(capacity)
     this.firstId = worker?.firstId ?? 0
     this.stride = worker?.workers ?? 1
-    this.offset = worker?.index ?? 0
     this.worker = worker?.index
     this.first = { c1Request: (exchange) => void this.open(exchange) }
     this.last = {
@@ -115,7 +113,7 @@ export class Recorder implements ExchangeSource<LiveRecord> {
     let host = 'unknown-host'
     for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'host') host = headers[i + 1] as string
     const record: LiveRecord = {
-      id: (this.firstId + exchange.id) * this.stride + this.offset, worker: this.worker, v: 0,
+      id: (this.firstId + exchange.id) * this.stride + (this.worker ?? 0), worker: this.worker, v: 0,
       started: performance.timeOrigin + startedAt, method, path, url: `${exchange.proto}://${host}${path}`, clientAddress, route: undefined, backend: undefined, rawRequestHeaders: headers.slice(),
       status: 0, statusText: '', rawResponseHeaders: undefined, bytesIn: 0, bytesOut: 0, ms: undefined, outcome: 'running',
       retried: [], closedFirst: undefined, marks: {}, connection: undefined,

@@ -8,7 +8,6 @@ import { listenerUrl } from '../config/listen-address.js'
 import { createLogs, type Logs } from '../exchange/access-log.js'
 import { loadNativeUws, type Uws } from '../c1/native-uws.js'
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.js'
-import type { ExchangeRecord } from '../inspector/exchange-record.js'
 import { startInspector, type Inspector } from '../inspector/inspector-server.js'
 import { GatheredExchanges } from './gathered-exchanges.js'
 import { HealthBoard } from './health-board.js'
@@ -21,6 +20,8 @@ const CRASH_BACKOFF_MS = 1000
 const CLOSE_MARGIN_MS = 5000
 /** How long a query (counts, metrics, inspector records) waits for a worker: a stopped or stuck one is left out, not waited for. */
 const QUERY_WAIT_MS = 1000
+/** What the main process asks every worker, each answer naming its question by id. */
+type Query = 'count' | 'metrics' | 'exchanges'
 
 /** One place among the workers, and the process in it now. */
 interface Slot {
@@ -140,20 +141,12 @@ export class WorkerSet implements Proxy {
 
   /** The exchanges each worker has served since it started, by place. */
   async countExchanges(): Promise<number[]> {
-    const replies = await Promise.all(this.slots.map((slot) => {
-      const id = ++this.asked
-      return this.ask(slot, { type: 'count', id }, `count ${id}`, QUERY_WAIT_MS)
-    }))
-    return replies.map((reply) => (reply?.type === 'count' ? reply.exchanges : 0))
+    return (await this.queryAll('count')).map((reply) => reply?.exchanges ?? 0)
   }
 
   /** Every worker's metrics, summed (gauges too: in flight, cache bytes; up/down takes the highest); a worker that does not answer is left out. */
   async metricsText(): Promise<string> {
-    const replies = await Promise.all(this.slots.map((slot) => {
-      const id = ++this.asked
-      return this.ask(slot, { type: 'metrics', id }, `metrics ${id}`, QUERY_WAIT_MS)
-    }))
-    const each = replies.flatMap((reply) => (reply?.type === 'metrics' ? [reply.metrics] : []))
+    const each = (await this.queryAll('metrics')).flatMap((reply) => (reply ? [reply.metrics] : []))
     // loaded here, with --metrics only: prom-client costs every process memory
     const { AggregatorRegistry } = await import('prom-client')
     return AggregatorRegistry.aggregate(each).metrics()
@@ -169,7 +162,7 @@ export class WorkerSet implements Proxy {
   /** Starts the one inspector listener of the main process, reading every worker's exchanges. */
   async serveInspector(inspect: InspectConfig): Promise<void> {
     this.gathered = new GatheredExchanges(inspect.buffer, {
-      collect: () => this.collectExchanges(),
+      collect: async () => (await this.queryAll('exchanges')).map((reply) => reply?.records ?? []),
       sendEvents: (on) => {
         for (const slot of this.slots) send(slot.worker, { type: 'events', on })
       },
@@ -178,13 +171,13 @@ export class WorkerSet implements Proxy {
     this.inspectorUrl = this.inspector.url
   }
 
-  /** Each worker's inspector records, by place; one that has not answered within QUERY_WAIT_MS gives none. */
-  private async collectExchanges(): Promise<ExchangeRecord[][]> {
+  /** Every worker's answer to a query, by place; one that has not answered within QUERY_WAIT_MS gives undefined. */
+  private async queryAll<T extends Query>(type: T): Promise<(Extract<FromWorker, { type: T }> | undefined)[]> {
     const replies = await Promise.all(this.slots.map((slot) => {
       const id = ++this.asked
-      return this.ask(slot, { type: 'exchanges', id }, `exchanges ${id}`, QUERY_WAIT_MS)
+      return this.ask(slot, { type, id }, `${type} ${id}`, QUERY_WAIT_MS)
     }))
-    return replies.map((reply) => (reply?.type === 'exchanges' ? reply.records : []))
+    return replies.map((reply) => (reply?.type === type ? reply as Extract<FromWorker, { type: T }> : undefined))
   }
 
   /** The process ids of the workers now, by place: `kill -9` one and another takes its place. */
